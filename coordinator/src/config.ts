@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/** Where the coordinator listens, where it keeps state, and who may talk to it. */
+export const coordinatorConfigSchema = z
+  .object({
+    /** gRPC federation plane. Port 0 picks a free port. */
+    grpc: z
+      .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(7070) })
+      .strict()
+      .default({ host: '127.0.0.1', port: 7070 }),
+    /** HTTP control plane (JSON API). Port 0 picks a free port. */
+    http: z
+      .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(7080) })
+      .strict()
+      .default({ host: '127.0.0.1', port: 7080 }),
+    /** Redis holding run and round state and the BullMQ queues. */
+    redisUrl: z.string().default('redis://127.0.0.1:6379'),
+    /** Prefix of every Redis key and queue, so several deployments can share one Redis. */
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+      .default('silo'),
+    /** Directory for the blob store (checkpoints and updates). */
+    dataDir: z.string().default('.silo/coordinator'),
+    /** Bearer token the HTTP API requires. */
+    apiToken: z.string().min(16, 'use at least 16 characters'),
+    /** Workers enrolled at start: name, organisation and public JWK file. */
+    workers: z
+      .array(z.object({ name: z.string().min(1), org: z.string().default(''), publicKeyFile: z.string() }).strict())
+      .default([]),
+    /** Chunk size for model and update streams. */
+    chunkBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(2 * 1024 * 1024)
+      .default(1024 * 1024),
+    /** Largest update accepted, in bytes. */
+    maxUpdateBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(512 * 1024 * 1024),
+    /** Interval of keep-alive pings on Join streams. */
+    pingIntervalMs: z.number().int().positive().default(15_000),
+  })
+  .strict();
+
+/** A validated, fully defaulted coordinator configuration. */
+export type CoordinatorConfig = z.output<typeof coordinatorConfigSchema>;
+
+const modelSchema = z.union([
+  z.enum(['mlp', 'cnn']),
+  z.object({ kind: z.literal('builtin'), name: z.enum(['mlp', 'cnn']) }).strict(),
+  z.object({ kind: z.literal('topology'), topology: z.record(z.string(), z.unknown()) }).strict(),
+]);
+
+/** A federated run as the model team declares it. */
+export const runConfigSchema = z
+  .object({
+    name: z.string().min(1).max(200).default('run'),
+    /** `mlp`, `cnn`, or a tfjs LayersModel topology. */
+    model: modelSchema,
+    rounds: z.number().int().min(1).max(100_000),
+    /** Workers that must be connected before a round opens. */
+    minWorkers: z.number().int().min(1).default(1),
+    /** Workers sampled per round; default: every connected worker. */
+    workersPerRound: z.number().int().min(1).optional(),
+    /** Accepted updates that close a round early; default: every sampled worker. */
+    minUpdates: z.number().int().min(1).optional(),
+    /** A round still short of its quorum after this long is aggregated if it has `minUpdates`, else fails. */
+    roundTimeoutMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .default(10 * 60_000),
+    strategy: z.object({ name: z.literal('fedavg') }).strict().default({ name: 'fedavg' }),
+    train: z
+      .object({
+        epochs: z.number().int().min(1).max(1000).default(5),
+        batchSize: z.number().int().min(1).max(65_536).default(10),
+        learningRate: z.number().positive().max(10).default(0.05),
+      })
+      .strict()
+      .default({ epochs: 5, batchSize: 10, learningRate: 0.05 }),
+    /** Seed of the initial weights and of the workers' local shuffling. */
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    /** Held-out data the coordinator evaluates each new global model on (the model team's own). */
+    evaluation: z
+      .object({
+        dataset: z.literal('mnist-test'),
+        size: z.number().int().min(1).max(10_000).default(2000),
+        /** Must equal the seed the workers' MNIST partitions use, so test and train stay disjoint. */
+        seed: z.number().int().min(0).default(0),
+        trainSize: z.number().int().min(0).max(10_000).default(8000),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((run, ctx) => {
+    if (run.minUpdates !== undefined && run.workersPerRound !== undefined && run.minUpdates > run.workersPerRound) {
+      ctx.addIssue({ code: 'custom', path: ['minUpdates'], message: 'cannot exceed workersPerRound' });
+    }
+  });
+
+/** A validated, defaulted run configuration. */
+export type RunConfig = z.output<typeof runConfigSchema>;

@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
+import { SiloError, createLogger, validateConfig, type Logger } from '@silo/common';
+import { initBackend } from '@silo/model';
+import { federationService } from '@silo/protocol';
+import { toCanonicalBytes } from '@silo/tensors';
+import { DiskBlobStore } from './blob-store.js';
+import { runConfigSchema, type CoordinatorConfig } from './config.js';
+import { Dispatcher } from './dispatcher.js';
+import { Enrollment } from './enrollment.js';
+import { TfjsEvaluator, initialModel } from './evaluator.js';
+import { FederationService } from './federation-service.js';
+import { HttpApi } from './http-api.js';
+import { RoundEngine, type RoundEvents } from './rounds.js';
+import { RoundScheduler } from './scheduler.js';
+import { StateStore, type RoundSummary, type RunRecord } from './state.js';
+import type { AcceptedUpdate } from './state.js';
+
+/** Everything a coordinator process tells its observers. */
+export interface CoordinatorEvents extends RoundEvents {
+  'update-accepted': [AcceptedUpdate & { runId: string; round: number }];
+  'update-rejected': [{ runId: string; round: number; keyId: string; code: string; reason: string }];
+}
+
+/** A run as the API shows it. */
+export interface RunView {
+  id: string;
+  name: string;
+  status: string;
+  round: number;
+  rounds: number;
+  checkpoint: string;
+  error?: string;
+  createdAt: number;
+  history: RoundSummary[];
+}
+
+/** Options for {@link Coordinator.start}. */
+export interface CoordinatorOptions {
+  config: CoordinatorConfig;
+  logger?: Logger;
+}
+
+/** The coordinator: gRPC federation plane, HTTP control plane, and the round scheduler on Redis. */
+export class Coordinator extends EventEmitter<CoordinatorEvents> {
+  readonly config: CoordinatorConfig;
+  readonly logger: Logger;
+  readonly state: StateStore;
+  readonly enrollment: Enrollment;
+  readonly #redis: Redis;
+  readonly #bullRedis: Redis;
+  readonly #subscriber: Redis;
+  readonly #engine: RoundEngine;
+  readonly #scheduler: RoundScheduler;
+  readonly #service: FederationService;
+  readonly #blobs: DiskBlobStore;
+  readonly #evaluator = new TfjsEvaluator();
+  readonly #grpcServer = new grpc.Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_permit_without_calls': 1 });
+  #httpServer: Server | undefined;
+  #grpcPort = 0;
+
+  private constructor(config: CoordinatorConfig, logger: Logger) {
+    super();
+    this.config = config;
+    this.logger = logger;
+    this.#redis = new Redis(config.redisUrl, { lazyConnect: true });
+    this.#bullRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.#subscriber = new Redis(config.redisUrl, { lazyConnect: true });
+    this.state = new StateStore(this.#redis, config.prefix);
+    this.enrollment = new Enrollment(this.state);
+    this.#blobs = new DiskBlobStore(join(config.dataDir, 'blobs'));
+    const dispatcher = new Dispatcher(this.#redis, this.#subscriber, config.prefix, logger);
+    this.#engine = new RoundEngine({
+      state: this.state,
+      blobs: this.#blobs,
+      evaluator: this.#evaluator,
+      logger,
+      onlineFreshMs: config.pingIntervalMs * 3,
+      notify: (keyIds, runId, round) => dispatcher.notify(keyIds, runId, round),
+    });
+    this.#scheduler = new RoundScheduler({ connection: this.#bullRedis, prefix: config.prefix, steps: this.#engine, logger });
+    this.#engine.bind(this.#scheduler);
+    this.#service = new FederationService({
+      config,
+      state: this.state,
+      blobs: this.#blobs,
+      enrollment: this.enrollment,
+      engine: this.#engine,
+      logger,
+    });
+    this.#service.events = {
+      accepted: (update) => this.emit('update-accepted', update),
+      rejected: (rejection) => this.emit('update-rejected', rejection),
+    };
+    for (const name of ['round-opened', 'round-closed', 'run-ended'] as const) {
+      this.#engine.on(name, (event: never) => this.emit(name, event));
+    }
+    this.#dispatcher = dispatcher;
+  }
+
+  readonly #dispatcher: Dispatcher;
+
+  /** Connects to Redis, loads enrolled workers and starts both servers and the scheduler. */
+  static async start(options: CoordinatorOptions): Promise<Coordinator> {
+    const logger = options.logger ?? createLogger({ name: 'coordinator' });
+    const coordinator = new Coordinator(options.config, logger);
+    await coordinator.#start();
+    return coordinator;
+  }
+
+  async #start(): Promise<void> {
+    try {
+      await Promise.all([this.#redis.connect(), this.#bullRedis.connect(), this.#subscriber.connect()]);
+    } catch (err) {
+      await this.#disconnectRedis();
+      throw new SiloError('ERR_UNAVAILABLE', `cannot reach Redis at ${this.config.redisUrl}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    const backend = await initBackend();
+    this.logger.info({ backend }, 'tfjs backend');
+    await this.enrollment.load(this.config.workers);
+    await this.#dispatcher.start((notice) => this.#service.deliver(notice));
+    this.#grpcServer.addService(federationService as unknown as grpc.ServiceDefinition, this.#service.handlers());
+    this.#grpcPort = await new Promise<number>((resolve, reject) => {
+      this.#grpcServer.bindAsync(
+        `${this.config.grpc.host}:${this.config.grpc.port}`,
+        grpc.ServerCredentials.createInsecure(),
+        (err, port) => (err === null ? resolve(port) : reject(err)),
+      );
+    });
+    this.#httpServer = createServer(this.#api().listener);
+    const http = this.#httpServer;
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(this.config.http.port, this.config.http.host, () => resolve());
+    });
+    this.#scheduler.start();
+    this.logger.info({ grpc: this.grpcAddress, http: this.httpUrl }, 'coordinator listening');
+  }
+
+  /** `host:port` of the gRPC federation plane. */
+  get grpcAddress(): string {
+    return `${this.config.grpc.host}:${this.#grpcPort}`;
+  }
+
+  /** Base URL of the HTTP API. */
+  get httpUrl(): string {
+    const address = this.#httpServer?.address() as AddressInfo | null | undefined;
+    return `http://${this.config.http.host}:${address?.port ?? this.config.http.port}`;
+  }
+
+  /** Validates a run configuration, stores the initial model and queues round 1. */
+  async createRun(raw: unknown): Promise<RunRecord> {
+    const config = validateConfig(runConfigSchema, raw, 'run config');
+    const model = initialModel(config);
+    const checkpoint = await this.#blobs.put(toCanonicalBytes(model.weights));
+    const now = Date.now();
+    const run: RunRecord = {
+      id: `r${now.toString(36)}${randomBytes(4).toString('hex')}`,
+      config,
+      status: 'running',
+      round: 1,
+      checkpoint,
+      layout: model.layout,
+      specDigest: model.specDigest,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.state.createRun(run);
+    await this.#scheduler.schedule('open', { runId: run.id, round: 1 });
+    this.logger.info({ runId: run.id, name: config.name, rounds: config.rounds }, 'run created');
+    return run;
+  }
+
+  async runView(id: string): Promise<RunView> {
+    const run = await this.state.getRun(id);
+    const view: RunView = {
+      id,
+      name: run.config.name,
+      status: run.status,
+      round: run.round,
+      rounds: run.config.rounds,
+      checkpoint: run.checkpoint,
+      createdAt: run.createdAt,
+      history: await this.state.history(id),
+    };
+    if (run.error !== undefined) view.error = run.error;
+    return view;
+  }
+
+  async cancelRun(id: string): Promise<boolean> {
+    const ended = await this.state.endRun(id, 'cancelled', 'cancelled by the model team');
+    if (ended) this.emit('run-ended', { runId: id, status: 'cancelled' });
+    return ended;
+  }
+
+  #api(): HttpApi {
+    return new HttpApi(this.config.apiToken, this.logger)
+      .route('POST', '/v1/runs', async ({ body }) => {
+        const run = await this.createRun(body);
+        return { status: 201, json: await this.runView(run.id) };
+      })
+      .route('GET', '/v1/runs', async () => {
+        const ids = await this.state.listRuns();
+        return { json: { runs: await Promise.all(ids.map((id) => this.runView(id))) } };
+      })
+      .route('GET', '/v1/runs/:id', async ({ params }) => ({ json: await this.runView(params['id'] ?? '') }))
+      .route('POST', '/v1/runs/:id/cancel', async ({ params }) => {
+        const cancelled = await this.cancelRun(params['id'] ?? '');
+        if (!cancelled) throw new SiloError('ERR_CONFLICT', 'run is not running');
+        return { json: await this.runView(params['id'] ?? '') };
+      })
+      .route('GET', '/v1/runs/:id/model', async ({ params }) => {
+        const run = await this.state.getRun(params['id'] ?? '');
+        return {
+          json: { model: run.config.model, layout: run.layout, digest: run.checkpoint, round: run.round, status: run.status },
+        };
+      })
+      .route('GET', '/v1/runs/:id/weights', async ({ params }) => {
+        const run = await this.state.getRun(params['id'] ?? '');
+        const bytes = await this.#blobs.get(run.checkpoint);
+        return { bytes, headers: { 'content-type': 'application/octet-stream', 'x-silo-digest': run.checkpoint } };
+      })
+      .route('GET', '/v1/workers', async () => ({
+        json: {
+          enrolled: this.enrollment.list(),
+          online: await this.state.onlineWorkers(this.config.pingIntervalMs * 3),
+        },
+      }))
+      .route('POST', '/v1/workers', async ({ body }) => {
+        const { name, org, publicJwk } = (body ?? {}) as { name?: unknown; org?: unknown; publicJwk?: unknown };
+        if (typeof name !== 'string' || name.length === 0 || typeof publicJwk !== 'object' || publicJwk === null) {
+          throw new SiloError('ERR_BAD_INPUT', 'enrollment needs a name and a publicJwk object');
+        }
+        const entry = await this.enrollment.enroll(publicJwk as never, name, typeof org === 'string' ? org : '');
+        return { status: 201, json: entry };
+      });
+  }
+
+  async #disconnectRedis(): Promise<void> {
+    for (const client of [this.#redis, this.#bullRedis, this.#subscriber]) client.disconnect();
+    await Promise.resolve();
+  }
+
+  /** Stops servers, the scheduler (waiting for a running step) and Redis connections. */
+  async close(): Promise<void> {
+    this.#service.close();
+    await this.#scheduler.close();
+    await new Promise<void>((resolve) => this.#grpcServer.tryShutdown(() => resolve()));
+    this.#grpcServer.forceShutdown();
+    const http = this.#httpServer;
+    if (http !== undefined) {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+    this.#evaluator.dispose();
+    await Promise.allSettled([this.#redis.quit(), this.#bullRedis.quit(), this.#subscriber.quit()]);
+  }
+}

@@ -1,0 +1,49 @@
+import { readFile } from 'node:fs/promises';
+import { SiloError } from '@silo/common';
+import { KeyRegistry, keyIdOf, type EnrolledWorker, type PublicJwk } from '@silo/signing';
+import type { StateStore } from './state.js';
+
+/** The enrolled worker keys, kept in Redis so every coordinator process and restart sees the same set. */
+export class Enrollment {
+  #registry = new KeyRegistry();
+  readonly #state: StateStore;
+
+  constructor(state: StateStore) {
+    this.#state = state;
+  }
+
+  get registry(): KeyRegistry {
+    return this.#registry;
+  }
+
+  /** Loads the stored registry, then enrolls the workers named in the configuration. */
+  async load(configured: readonly { name: string; org: string; publicKeyFile: string }[]): Promise<void> {
+    this.#registry = KeyRegistry.fromJSON(await this.#state.loadWorkers());
+    for (const worker of configured) {
+      let jwk: PublicJwk;
+      try {
+        jwk = JSON.parse(await readFile(worker.publicKeyFile, 'utf8')) as PublicJwk;
+      } catch (err) {
+        throw new SiloError('ERR_BAD_CONFIG', `workers: cannot read public key ${worker.publicKeyFile}`, { cause: err });
+      }
+      await this.enroll(jwk, worker.name, worker.org);
+    }
+  }
+
+  /** Enrolls a public key (idempotent) and persists the registry. */
+  async enroll(publicJwk: PublicJwk, name: string, org: string): Promise<EnrolledWorker> {
+    const keyId = await keyIdOf(publicJwk);
+    const entry = this.#registry.enroll({ publicJwk, name, org, keyId });
+    await this.#state.saveWorkers(this.#registry.toJSON());
+    return entry;
+  }
+
+  /** The key of an enrolled, unrevoked worker. */
+  activeKey(keyId: string): PublicJwk | undefined {
+    return this.#registry.activeKey(keyId);
+  }
+
+  list(): EnrolledWorker[] {
+    return this.#registry.list();
+  }
+}

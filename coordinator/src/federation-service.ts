@@ -1,0 +1,344 @@
+import type * as grpc from '@grpc/grpc-js';
+import { SiloError, toSiloError, type Logger } from '@silo/common';
+import {
+  JOIN_PROOF_TYP,
+  JOIN_PROOF_WINDOW_MS,
+  pb,
+  toServiceError,
+  writeWithBackpressure,
+  type FederationHandlers,
+  type IInstruction,
+  type Receipt,
+  type UpdatePart,
+} from '@silo/protocol';
+import { verifyManifest, verifySigned, type FlattenedJws, type UpdateManifest } from '@silo/signing';
+import { ChunkAssembler, assertFinite, chunkBytes, fromCanonicalBytes, layoutSize } from '@silo/tensors';
+import type { BlobStore } from './blob-store.js';
+import type { CoordinatorConfig } from './config.js';
+import type { InstructionNotice } from './dispatcher.js';
+import type { Enrollment } from './enrollment.js';
+import type { RoundEngine } from './rounds.js';
+import type { AcceptedUpdate, StateStore } from './state.js';
+
+
+/** Options for {@link FederationService}. */
+export interface FederationServiceOptions {
+  config: CoordinatorConfig;
+  state: StateStore;
+  blobs: BlobStore;
+  enrollment: Enrollment;
+  engine: RoundEngine;
+  logger: Logger;
+}
+
+/** Events about updates, for tests and metrics. */
+export interface UpdateEventSink {
+  accepted(update: AcceptedUpdate & { runId: string; round: number }): void;
+  rejected(rejection: { runId: string; round: number; keyId: string; code: string; reason: string }): void;
+}
+
+/** The gRPC side of the coordinator: Join streams, model downloads and update uploads. */
+export class FederationService {
+  readonly #o: FederationServiceOptions;
+  readonly #streams = new Map<string, grpc.ServerWritableStream<unknown, IInstruction>>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #events: UpdateEventSink | undefined;
+
+  constructor(options: FederationServiceOptions) {
+    this.#o = options;
+  }
+
+  /** Receives update events. */
+  set events(sink: UpdateEventSink) {
+    this.#events = sink;
+  }
+
+  /** Number of workers with a Join stream on this process. */
+  get connected(): number {
+    return this.#streams.size;
+  }
+
+  handlers(): FederationHandlers {
+    return {
+      join: (call) => {
+        this.#join(call).catch((err: unknown) => call.destroy(toSiloError(err)));
+      },
+      fetchModel: (call) => {
+        this.#fetchModel(call).catch((err: unknown) => {
+          call.emit('error', toServiceError(err));
+        });
+      },
+      submitUpdate: (call, callback) => {
+        this.#submitUpdate(call).then(
+          (receipt) => callback(null, receipt),
+          (err: unknown) => callback(toServiceError(err)),
+        );
+      },
+      reportEvaluation: (_call, callback) => {
+        callback(toServiceError(new SiloError('ERR_BAD_INPUT', 'federated evaluation is not enabled on this coordinator')));
+      },
+    };
+  }
+
+  /** Sends the train instruction of a notice if this process holds the worker's stream. */
+  async deliver(notice: InstructionNotice): Promise<void> {
+    const stream = this.#streams.get(notice.keyId);
+    if (stream === undefined) return;
+    const instruction = await this.#trainInstruction(notice.runId, notice.round, notice.keyId);
+    if (instruction !== undefined) await writeWithBackpressure(stream, instruction);
+  }
+
+  /** Ends every Join stream (on shutdown). */
+  close(): void {
+    for (const timer of this.#timers) clearInterval(timer);
+    for (const stream of this.#streams.values()) stream.end();
+    this.#streams.clear();
+  }
+
+  async #join(call: grpc.ServerWritableStream<pb.JoinRequest, IInstruction>): Promise<void> {
+    const request = call.request;
+    let keyId: string;
+    try {
+      keyId = await this.#verifyJoin(request);
+    } catch (err) {
+      this.#o.logger.warn({ err: toSiloError(err).message, keyId: request.keyId }, 'join refused');
+      call.emit('error', toServiceError(err));
+      return;
+    }
+    const previous = this.#streams.get(keyId);
+    if (previous !== undefined) previous.end();
+    this.#streams.set(keyId, call);
+    const online = {
+      keyId,
+      name: request.name,
+      backend: request.backend,
+      numExamples: Number(request.numExamples),
+      lastSeen: Date.now(),
+    };
+    await this.#o.state.markOnline(online);
+    this.#o.logger.info({ keyId, name: request.name, backend: request.backend }, 'worker joined');
+    const ping = setInterval(() => {
+      online.lastSeen = Date.now();
+      call.write({ ping: { unixMs: online.lastSeen } });
+      this.#o.state.markOnline(online).catch(() => undefined);
+    }, this.#o.config.pingIntervalMs);
+    this.#timers.add(ping);
+    const leave = (): void => {
+      clearInterval(ping);
+      this.#timers.delete(ping);
+      if (this.#streams.get(keyId) !== call) return;
+      this.#streams.delete(keyId);
+      this.#o.state.markOffline(keyId).catch(() => undefined);
+      this.#o.logger.info({ keyId }, 'worker left');
+    };
+    call.on('cancelled', leave);
+    call.on('close', leave);
+    call.on('error', leave);
+    call.write({ ping: { unixMs: Date.now() } });
+    await this.#resendOpenInstructions(keyId, call);
+  }
+
+  async #verifyJoin(request: pb.JoinRequest): Promise<string> {
+    if (request.proof === null || request.proof === undefined) {
+      throw new SiloError('ERR_UNAUTHENTICATED', 'join request carries no proof of key possession');
+    }
+    const { keyId, payload } = await verifySigned(request.proof as FlattenedJws, JOIN_PROOF_TYP, (kid) =>
+      this.#o.enrollment.activeKey(kid),
+    );
+    const claims = payload as { kid?: unknown; iat?: unknown };
+    if (claims.kid !== keyId || keyId !== request.keyId) {
+      throw new SiloError('ERR_UNAUTHENTICATED', 'join proof names another key');
+    }
+    if (typeof claims.iat !== 'number' || Math.abs(Date.now() - claims.iat) > JOIN_PROOF_WINDOW_MS) {
+      throw new SiloError('ERR_UNAUTHENTICATED', 'join proof is too old or from the future; check the worker clock');
+    }
+    return keyId;
+  }
+
+  /** A worker that (re)joins picks up any instruction still open for it. */
+  async #resendOpenInstructions(keyId: string, call: grpc.ServerWritableStream<unknown, IInstruction>): Promise<void> {
+    for (const runId of await this.#o.state.listRuns()) {
+      const run = await this.#o.state.getRun(runId);
+      if (run.status !== 'running') continue;
+      const instruction = await this.#trainInstruction(runId, run.round, keyId);
+      if (instruction !== undefined) await writeWithBackpressure(call, instruction);
+    }
+  }
+
+  async #trainInstruction(runId: string, round: number, keyId: string): Promise<IInstruction | undefined> {
+    const { state } = this.#o;
+    const record = await state.getRound(runId, round);
+    if (record?.status !== 'collecting' || !record.sampled.includes(keyId)) return undefined;
+    const updates = await state.updates(runId, round);
+    if (updates.some((u) => u.keyId === keyId)) return undefined;
+    const nonce = await state.nonceFor(runId, round, keyId);
+    if (nonce === undefined) return undefined;
+    const run = await state.getRun(runId);
+    return {
+      train: {
+        runId,
+        round,
+        baseDigest: record.base,
+        nonce,
+        deadlineUnixMs: record.deadline,
+        modelSpecJson: JSON.stringify(run.config.model),
+        hyperparameters: {
+          epochs: run.config.train.epochs,
+          batchSize: run.config.train.batchSize,
+          learningRate: run.config.train.learningRate,
+          seed: run.config.seed * 100_003 + round,
+        },
+      },
+    };
+  }
+
+  async #fetchModel(call: grpc.ServerWritableStream<pb.FetchModelRequest, pb.IModelChunk>): Promise<void> {
+    const { runId, round, keyId } = call.request;
+    if (this.#o.enrollment.activeKey(keyId) === undefined) {
+      throw new SiloError('ERR_UNKNOWN_KEY', `key ${keyId} is not enrolled`);
+    }
+    const run = await this.#o.state.getRun(runId);
+    const record = await this.#o.state.getRound(runId, round);
+    if (record === undefined) throw new SiloError('ERR_NOT_FOUND', `round ${round} of run ${runId} has not opened`);
+    const bytes = await this.#o.blobs.get(record.base);
+    const size = Math.min(this.#o.config.chunkBytes, call.request.chunkBytes > 0 ? call.request.chunkBytes : Infinity);
+    await writeWithBackpressure(call, {
+      header: { digest: record.base, totalBytes: bytes.byteLength, layout: run.layout, chunkBytes: size },
+    });
+    for (const chunk of chunkBytes(bytes, size)) await writeWithBackpressure(call, { data: chunk });
+    call.end();
+  }
+
+  async #submitUpdate(call: grpc.ServerReadableStream<UpdatePart, Receipt>): Promise<pb.IReceipt> {
+    const iterator = call[Symbol.asyncIterator]() as AsyncIterator<UpdatePart>;
+    const first = await iterator.next();
+    if (first.done === true || first.value.manifest === null || first.value.manifest === undefined) {
+      throw new SiloError('ERR_STREAM', 'an update stream must start with its signed manifest');
+    }
+    const jws = first.value.manifest as FlattenedJws;
+    let manifest: UpdateManifest | undefined;
+    try {
+      manifest = await verifyManifest(jws, this.#o.enrollment.registry);
+      return await this.#receiveUpdate(manifest, jws, iterator);
+    } catch (err) {
+      await this.#recordRejection(toSiloError(err), manifest ?? unverifiedClaims(jws));
+      throw err;
+    }
+  }
+
+  /**
+   * Keeps a refused update on record under the round that was collecting when it was refused.
+   * For an unverifiable manifest the claimed run and key are recorded as claims, nothing more.
+   */
+  async #recordRejection(error: SiloError, claims: Partial<Pick<UpdateManifest, 'runId' | 'round' | 'keyId'>>): Promise<void> {
+    if (claims.runId === undefined) return;
+    const run = await this.#o.state.getRun(claims.runId).catch(() => undefined);
+    if (run === undefined) return;
+    const rejection = {
+      keyId: claims.keyId ?? '',
+      code: error.code,
+      reason: error.message,
+      at: Date.now(),
+      claimedRound: claims.round ?? -1,
+    };
+    await this.#o.state.recordRejection(run.id, run.round, rejection).catch(() => undefined);
+    this.#o.logger.warn({ runId: run.id, round: run.round, ...rejection }, 'update rejected');
+    this.#events?.rejected({ runId: run.id, round: run.round, ...rejection });
+  }
+
+  async #receiveUpdate(
+    manifest: UpdateManifest,
+    jws: FlattenedJws,
+    parts: AsyncIterator<UpdatePart>,
+  ): Promise<pb.IReceipt> {
+    const { state } = this.#o;
+    const run = await state.getRun(manifest.runId).catch((err: unknown) => {
+      throw new SiloError('ERR_WRONG_RUN', `run ${manifest.runId} does not exist`, { cause: err });
+    });
+    const earlier = (await state.updates(manifest.runId, manifest.round)).find((u) => u.keyId === manifest.keyId);
+    if (earlier !== undefined) return this.#duplicate(manifest, earlier);
+    if (run.status !== 'running') throw new SiloError('ERR_WRONG_RUN', `run ${run.id} is ${run.status}`);
+    const record = await state.getRound(manifest.runId, manifest.round);
+    if (manifest.round !== run.round || record?.status !== 'collecting') {
+      throw new SiloError('ERR_STALE_ROUND', `round ${manifest.round} is not collecting (run is at round ${run.round})`);
+    }
+    const nonce = await state.nonceFor(run.id, manifest.round, manifest.keyId);
+    if (nonce === undefined || nonce !== manifest.nonce) {
+      throw new SiloError('ERR_BAD_NONCE', `no instruction with this nonce was issued to ${manifest.keyId}`);
+    }
+    if (manifest.baseDigest !== record.base) {
+      throw new SiloError('ERR_BASE_MISMATCH', `update starts from ${manifest.baseDigest}, round ${manifest.round} from ${record.base}`);
+    }
+    const length = layoutSize(run.layout);
+    if (manifest.updateBytes !== length * 4) {
+      throw new SiloError('ERR_SHAPE_MISMATCH', `update has ${manifest.updateBytes} bytes, the model needs ${length * 4}`);
+    }
+    if (manifest.updateBytes > this.#o.config.maxUpdateBytes) {
+      throw new SiloError('ERR_TOO_LARGE', `update of ${manifest.updateBytes} bytes exceeds maxUpdateBytes`);
+    }
+    const assembler = new ChunkAssembler({ expectedBytes: manifest.updateBytes, maxBytes: this.#o.config.maxUpdateBytes });
+    for (let part = await parts.next(); part.done !== true; part = await parts.next()) {
+      if (part.value.data === null || part.value.data === undefined) {
+        throw new SiloError('ERR_STREAM', 'only data chunks may follow the manifest');
+      }
+      assembler.push(part.value.data);
+    }
+    const bytes = assembler.finish(manifest.updateDigest);
+    assertFinite(fromCanonicalBytes(bytes, length), 'update');
+    await this.#o.blobs.put(bytes);
+    const update: AcceptedUpdate = {
+      keyId: manifest.keyId,
+      updateDigest: manifest.updateDigest,
+      numExamples: manifest.numExamples,
+      metrics: manifest.metrics,
+      nonce: manifest.nonce,
+      manifest: jws,
+      acceptedAt: Date.now(),
+    };
+    const outcome = await state.acceptUpdate(run.id, manifest.round, update);
+    if (outcome.outcome === 'closed') throw new SiloError('ERR_STALE_ROUND', `round ${manifest.round} closed during upload`);
+    if (outcome.outcome === 'duplicate') return this.#duplicate(manifest, outcome.first);
+    this.#events?.accepted({ ...update, runId: run.id, round: manifest.round });
+    this.#o.logger.info({ runId: run.id, round: manifest.round, keyId: manifest.keyId, count: outcome.count }, 'update accepted');
+    await this.#o.engine.onAccepted(run.id, manifest.round, outcome.count);
+    return receiptOf(manifest.round, run.id, update, false, outcome.count);
+  }
+
+  async #duplicate(manifest: UpdateManifest, earlier: AcceptedUpdate): Promise<pb.IReceipt> {
+    if (earlier.nonce !== manifest.nonce) {
+      throw new SiloError('ERR_BAD_NONCE', `no instruction with this nonce was issued to ${manifest.keyId}`);
+    }
+    if (earlier.updateDigest !== manifest.updateDigest) {
+      throw new SiloError('ERR_REPLAYED_NONCE', `the nonce of round ${manifest.round} was already used by another update`);
+    }
+    const count = await this.#o.state.countUpdates(manifest.runId, manifest.round);
+    return receiptOf(manifest.round, manifest.runId, earlier, true, count);
+  }
+}
+
+function receiptOf(round: number, runId: string, update: AcceptedUpdate, duplicate: boolean, count: number): pb.IReceipt {
+  return {
+    runId,
+    round,
+    keyId: update.keyId,
+    updateDigest: update.updateDigest,
+    acceptedUnixMs: update.acceptedAt,
+    duplicate,
+    acceptedInRound: count,
+  };
+}
+
+/** Reads the claimed run, round and key of a manifest that failed verification; never trusted. */
+function unverifiedClaims(jws: FlattenedJws): Partial<Pick<UpdateManifest, 'runId' | 'round' | 'keyId'>> {
+  try {
+    const payload = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const header = JSON.parse(Buffer.from(jws.protected, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const claims: Partial<Pick<UpdateManifest, 'runId' | 'round' | 'keyId'>> = {};
+    if (typeof payload['runId'] === 'string') claims.runId = payload['runId'];
+    if (typeof payload['round'] === 'number') claims.round = payload['round'];
+    if (typeof header['kid'] === 'string') claims.keyId = header['kid'];
+    return claims;
+  } catch {
+    return {};
+  }
+}

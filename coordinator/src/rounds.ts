@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { SiloError, type Logger } from '@silo/common';
+import { createStrategy, type ClientUpdate } from '@silo/aggregation';
+import { fromCanonicalBytes, layoutSize, toCanonicalBytes } from '@silo/tensors';
+import type { BlobStore } from './blob-store.js';
+import type { Evaluator } from './evaluator.js';
+import { sampleWorkers, type RoundJobData, type RoundScheduler, type RoundSteps } from './scheduler.js';
+import type { RoundSummary, StateStore } from './state.js';
+
+/** Events the round engine emits in this process. */
+export interface RoundEvents {
+  'round-opened': [{ runId: string; round: number; sampled: string[] }];
+  'round-closed': [{ runId: string; summary: RoundSummary }];
+  'run-ended': [{ runId: string; status: string; error?: string }];
+}
+
+/** Options for {@link RoundEngine}. */
+export interface RoundEngineOptions {
+  state: StateStore;
+  blobs: BlobStore;
+  evaluator: Evaluator;
+  logger: Logger;
+  /** A worker counts as online when seen within this long. */
+  onlineFreshMs: number;
+  /** Tells the workers of a round that an instruction waits for them. */
+  notify(keyIds: readonly string[], runId: string, round: number): Promise<void>;
+}
+
+/**
+ * The round state machine: open (sample, issue nonces) → collect (in the gRPC service) →
+ * aggregate → close and open the next. Every step reads its state from Redis and is safe to repeat.
+ */
+export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps {
+  readonly #o: RoundEngineOptions;
+  #scheduler: RoundScheduler | undefined;
+
+  constructor(options: RoundEngineOptions) {
+    super();
+    this.#o = options;
+  }
+
+  /** The scheduler is created after the engine, which it calls back. */
+  bind(scheduler: RoundScheduler): void {
+    this.#scheduler = scheduler;
+  }
+
+  get #jobs(): RoundScheduler {
+    if (this.#scheduler === undefined) throw new SiloError('ERR_INTERNAL', 'round engine is not bound');
+    return this.#scheduler;
+  }
+
+  async open({ runId, round }: RoundJobData): Promise<'opened' | 'waiting' | 'skipped'> {
+    const { state } = this.#o;
+    const run = await state.getRun(runId);
+    if (run.status !== 'running' || run.round !== round) return 'skipped';
+    const existing = await state.getRound(runId, round);
+    if (existing !== undefined) {
+      // A repeated delivery after a crash: make sure the deadline exists and the workers know.
+      await this.#jobs.schedule('deadline', { runId, round }, Math.max(0, existing.deadline - Date.now()));
+      await this.#o.notify(existing.sampled, runId, round);
+      return 'opened';
+    }
+    const online = await state.onlineWorkers(this.#o.onlineFreshMs);
+    if (online.length < run.config.minWorkers) {
+      this.#o.logger.info({ runId, round, online: online.length, need: run.config.minWorkers }, 'waiting for workers');
+      return 'waiting';
+    }
+    const sampled = sampleWorkers(
+      online.map((w) => w.keyId),
+      run.config,
+      round,
+    );
+    const nonces = new Map(sampled.map((keyId) => [keyId, randomBytes(24).toString('base64url')]));
+    const openedAt = Date.now();
+    const deadline = openedAt + run.config.roundTimeoutMs;
+    const fresh = await state.openRound(
+      runId,
+      round,
+      { status: 'collecting', base: run.checkpoint, openedAt, deadline, sampled },
+      nonces,
+    );
+    const record = fresh ? { sampled } : await state.getRound(runId, round);
+    await this.#jobs.schedule('deadline', { runId, round }, run.config.roundTimeoutMs);
+    await this.#o.notify(record?.sampled ?? sampled, runId, round);
+    this.#o.logger.info({ runId, round, sampled: sampled.length }, 'round opened');
+    this.emit('round-opened', { runId, round, sampled });
+    return 'opened';
+  }
+
+  /** Called by the service after each accepted update. */
+  async onAccepted(runId: string, round: number, count: number): Promise<void> {
+    const record = await this.#o.state.getRound(runId, round);
+    if (record === undefined) return;
+    const run = await this.#o.state.getRun(runId);
+    const quorum = Math.min(run.config.minUpdates ?? record.sampled.length, record.sampled.length);
+    if (count >= quorum) await this.#jobs.schedule('aggregate', { runId, round });
+  }
+
+  async deadline({ runId, round }: RoundJobData): Promise<void> {
+    const { state } = this.#o;
+    const run = await state.getRun(runId);
+    const record = await state.getRound(runId, round);
+    if (run.status !== 'running' || record?.status !== 'collecting') return;
+    const count = await state.countUpdates(runId, round);
+    const needed = run.config.minUpdates ?? 1;
+    if (count >= needed) {
+      await this.#jobs.schedule('aggregate', { runId, round });
+      return;
+    }
+    const error = `round ${round} reached its deadline with ${count} of ${needed} required updates`;
+    if (await state.endRun(runId, 'failed', error)) {
+      this.#o.logger.error({ runId, round }, error);
+      this.emit('run-ended', { runId, status: 'failed', error });
+    }
+  }
+
+  async aggregate({ runId, round }: RoundJobData): Promise<void> {
+    const { state, blobs } = this.#o;
+    const run = await state.getRun(runId);
+    if (run.status !== 'running') return;
+    const status = await state.beginAggregation(runId, round);
+    if (status === 'closed' || status === '') {
+      await this.#openNext(runId, round);
+      return;
+    }
+    const started = Date.now();
+    const record = await state.getRound(runId, round);
+    if (record === undefined) throw new SiloError('ERR_INTERNAL', `round ${round} of ${runId} vanished`);
+    const accepted = await state.updates(runId, round);
+    if (accepted.length === 0) throw new SiloError('ERR_INTERNAL', `round ${round} of ${runId} has no updates`);
+    const length = layoutSize(run.layout);
+    const base = fromCanonicalBytes(await blobs.get(record.base), length);
+    const updates: ClientUpdate[] = [];
+    for (const update of accepted) {
+      const delta = fromCanonicalBytes(await blobs.get(update.updateDigest), length);
+      updates.push({ keyId: update.keyId, numExamples: update.numExamples, delta });
+    }
+    const result = createStrategy(run.config.strategy).aggregate(base, updates);
+    const checkpoint = await blobs.put(toCanonicalBytes(result.weights));
+    const rejected = (await state.rejections(runId, round)).length;
+    const mean = (name: string): number =>
+      accepted.reduce((sum, u) => sum + (u.metrics[name] ?? 0) * u.numExamples, 0) / result.totalExamples;
+    const summary: RoundSummary = {
+      round,
+      base: record.base,
+      checkpoint,
+      numUpdates: accepted.length,
+      totalExamples: result.totalExamples,
+      contributors: accepted.map((u) => u.keyId),
+      rejected,
+      trainLoss: mean('loss'),
+      trainAccuracy: mean('accuracy'),
+      durationMs: 0,
+      closedAt: 0,
+    };
+    if (run.config.evaluation !== undefined) {
+      const metrics = await this.#o.evaluator.evaluate(run, result.weights);
+      summary.evalLoss = metrics.loss;
+      summary.evalAccuracy = metrics.accuracy;
+    }
+    summary.closedAt = Date.now();
+    summary.durationMs = summary.closedAt - record.openedAt;
+    const last = round >= run.config.rounds;
+    if (await state.closeRound(runId, summary, last)) {
+      this.#o.logger.info(
+        { runId, round, updates: summary.numUpdates, evalAccuracy: summary.evalAccuracy, aggregateMs: Date.now() - started },
+        'round closed',
+      );
+      this.emit('round-closed', { runId, summary });
+      if (last) this.emit('run-ended', { runId, status: 'completed' });
+    }
+    await this.#openNext(runId, round);
+  }
+
+  async #openNext(runId: string, round: number): Promise<void> {
+    const run = await this.#o.state.getRun(runId);
+    if (run.status === 'running' && run.round === round + 1) await this.#jobs.schedule('open', { runId, round: round + 1 });
+  }
+}

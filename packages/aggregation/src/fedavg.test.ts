@@ -1,0 +1,163 @@
+import { describe, it, expect } from 'vitest';
+import { digestWeights } from '@silo/tensors';
+import { FedAvg } from './fedavg.js';
+import type { ClientUpdate } from './strategy.js';
+
+/** Small seeded PRNG (mulberry32) so test data is varied but reproducible. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
+}
+
+describe('FedAvg', () => {
+  const fedavg = new FedAvg();
+
+  it('matches a hand-computed average', () => {
+    // base = [1, 2, 3]; a: n=1, δ=[1, 0, -2]; b: n=3, δ=[-1, 4, 2]
+    // Σn = 4; Σ n·δ = [1 - 3, 0 + 12, -2 + 6] = [-2, 12, 4]; / 4 = [-0.5, 3, 1]
+    // new = base + mean = [0.5, 5, 4]
+    const result = fedavg.aggregate(Float32Array.from([1, 2, 3]), [
+      { keyId: 'b', numExamples: 3, delta: Float32Array.from([-1, 4, 2]) },
+      { keyId: 'a', numExamples: 1, delta: Float32Array.from([1, 0, -2]) },
+    ]);
+    expect(Array.from(result.weights)).toEqual([0.5, 5, 4]);
+    expect(result.totalExamples).toBe(4);
+    expect(result.numUpdates).toBe(2);
+    expect(fedavg.name).toBe('fedavg');
+  });
+
+  it('matches a hand-computed average with inexact values', () => {
+    // base = [0.1]; a: n=2, δ=[0.3]; b: n=1, δ=[-0.6]; c: n=1, δ=[0.4]
+    // {a, b}:    Σn = 3, Σ n·δ = 0.6 - 0.6 = 0,          mean 0   → new ≈ 0.1
+    // {a, b, c}: Σn = 4, Σ n·δ = 0.6 - 0.6 + 0.4 = 0.4,  mean 0.1 → new ≈ 0.2
+    // (≈ because 0.1, 0.3, 0.6 and 0.4 are rounded to float32 on the way in)
+    const base = Float32Array.from([0.1]);
+    const a = { keyId: 'a', numExamples: 2, delta: Float32Array.from([0.3]) };
+    const b = { keyId: 'b', numExamples: 1, delta: Float32Array.from([-0.6]) };
+    const c = { keyId: 'c', numExamples: 1, delta: Float32Array.from([0.4]) };
+    expect(fedavg.aggregate(base, [a, b]).weights[0]).toBeCloseTo(0.1, 6);
+    expect(fedavg.aggregate(base, [a, b, c]).weights[0]).toBeCloseTo(0.2, 6);
+  });
+
+  it('is bit-identical for every arrival order', () => {
+    const random = prng(42);
+    const length = 257;
+    const base = Float32Array.from({ length }, () => random() * 2 - 1);
+    const updates: ClientUpdate[] = Array.from({ length: 5 }, (_, k) => ({
+      keyId: `worker-${k}`,
+      numExamples: 1 + Math.floor(random() * 1000),
+      delta: Float32Array.from({ length }, () => (random() - 0.5) * 10 ** Math.floor(random() * 8 - 4)),
+    }));
+    // Element 0 cancels catastrophically: workers 0 and 1 contribute +n·2^60 and -n·2^60, the
+    // others 1. Added in key-id order the large terms cancel first and the small
+    // ones survive; in most other orders a small term is absorbed by a large one (spacing
+    // 2^18 near 2^70) and lost. Ordinary data would not catch an order-dependent sum: float64
+    // differences rarely survive the final rounding to float32.
+    const [first, second, ...rest] = updates as [ClientUpdate, ClientUpdate, ...ClientUpdate[]];
+    second.numExamples = first.numExamples;
+    first.delta[0] = 2 ** 60;
+    second.delta[0] = -(2 ** 60);
+    for (const u of rest) u.delta[0] = 1;
+    const restExamples = rest.reduce((sum, u) => sum + u.numExamples, 0);
+    const totalExamples = updates.reduce((sum, u) => sum + u.numExamples, 0);
+
+    const result = fedavg.aggregate(base, updates);
+    expect(result.weights[0]).toBeCloseTo((base[0] as number) + restExamples / totalExamples, 6);
+
+    // Equal SHA-256 digests of the canonical bytes mean bit-identical weights.
+    const reference = digestWeights(result.weights);
+    const orders = permutations(updates);
+    expect(orders).toHaveLength(120);
+    for (const order of orders) {
+      expect(digestWeights(fedavg.aggregate(base, order).weights)).toBe(reference);
+    }
+  });
+
+  it('accumulates in float64', () => {
+    // One update of 2^24 then 1000 updates of 1, all with n=1. In float32, 2^24 + 1 rounds back
+    // to 2^24, so a float32 sum would stay 2^24 and give 2^24 / 1001 ≈ 16760.456. The true mean
+    // is (2^24 + 1000) / 1001 ≈ 16761.455, one whole unit away.
+    const updates: ClientUpdate[] = [{ keyId: 'a-big', numExamples: 1, delta: Float32Array.from([2 ** 24]) }];
+    for (let i = 0; i < 1000; i++) {
+      updates.push({
+        keyId: `b-${String(i).padStart(4, '0')}`,
+        numExamples: 1,
+        delta: Float32Array.from([1]),
+      });
+    }
+    const result = fedavg.aggregate(Float32Array.from([0]), updates);
+    const expected = (2 ** 24 + 1000) / 1001;
+    // float32 spacing near 16761 is 2^-9 ≈ 0.00195.
+    expect(Math.abs((result.weights[0] as number) - expected)).toBeLessThan(0.002);
+    expect(result.totalExamples).toBe(1001);
+  });
+
+  it('rejects no updates', () => {
+    expect(() => fedavg.aggregate(new Float32Array(2), [])).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_INPUT' }),
+    );
+  });
+
+  it('rejects a delta whose length differs from the base', () => {
+    expect(() =>
+      fedavg.aggregate(new Float32Array(3), [
+        { keyId: 'a', numExamples: 1, delta: new Float32Array(3) },
+        { keyId: 'b', numExamples: 1, delta: new Float32Array(2) },
+      ]),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'ERR_SHAPE_MISMATCH',
+        message: expect.stringContaining('from b') as unknown,
+      }),
+    );
+  });
+
+  it.each([0, -5, 2.5, Number.NaN, Number.POSITIVE_INFINITY])('rejects numExamples %s', (numExamples) => {
+    expect(() =>
+      fedavg.aggregate(new Float32Array(1), [{ keyId: 'a', numExamples, delta: new Float32Array(1) }]),
+    ).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
+  });
+
+  it('rejects two updates from the same key', () => {
+    const update = { keyId: 'a', numExamples: 1, delta: new Float32Array(1) };
+    expect(() => fedavg.aggregate(new Float32Array(1), [update, { ...update }])).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_INPUT' }),
+    );
+  });
+
+  it('rejects non-finite values and names the worker', () => {
+    expect(() =>
+      fedavg.aggregate(new Float32Array(2), [
+        { keyId: 'k1', numExamples: 1, delta: Float32Array.from([0, Number.NaN]) },
+      ]),
+    ).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_INPUT', message: expect.stringContaining('k1') as unknown }),
+    );
+    expect(() =>
+      fedavg.aggregate(Float32Array.from([Number.POSITIVE_INFINITY]), [
+        { keyId: 'k1', numExamples: 1, delta: new Float32Array(1) },
+      ]),
+    ).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
+  });
+
+  it('does not modify its inputs', () => {
+    const base = Float32Array.from([1, 2]);
+    const delta = Float32Array.from([1, 1]);
+    fedavg.aggregate(base, [{ keyId: 'a', numExamples: 2, delta }]);
+    expect(Array.from(base)).toEqual([1, 2]);
+    expect(Array.from(delta)).toEqual([1, 1]);
+  });
+});

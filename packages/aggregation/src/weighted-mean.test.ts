@@ -1,0 +1,60 @@
+import { describe, it, expect } from 'vitest';
+import { WeightedMeanAccumulator, applyDelta } from './weighted-mean.js';
+
+describe('WeightedMeanAccumulator', () => {
+  it('computes Σ w·v / Σ w', () => {
+    // (2·[1, 4] + 6·[3, 0]) / 8 = [20, 8] / 8 = [2.5, 1]
+    const acc = new WeightedMeanAccumulator(2);
+    acc.add(Float32Array.from([1, 4]), 2);
+    acc.add(Float32Array.from([3, 0]), 6);
+    expect(acc.count).toBe(2);
+    expect(acc.totalWeight).toBe(8);
+    const mean = acc.mean();
+    expect(mean).toBeInstanceOf(Float64Array);
+    expect(Array.from(mean)).toEqual([2.5, 1]);
+  });
+
+  it('keeps float64 precision in its sum', () => {
+    // Ten copies of f = float32(0.1) ≈ 0.100000001490. Summed in float64 the mean is f to ~1e-17;
+    // a float32 running sum reaches 1.0000001192, whose tenth is 1e-8 away from f.
+    const acc = new WeightedMeanAccumulator(1);
+    for (let i = 0; i < 10; i++) acc.add(Float32Array.from([0.1]), 1);
+    expect(Math.abs((acc.mean()[0] as number) - Math.fround(0.1))).toBeLessThan(1e-15);
+  });
+
+  it('rejects a mean of nothing', () => {
+    expect(() => new WeightedMeanAccumulator(3).mean()).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_INPUT' }),
+    );
+  });
+
+  it('rejects a vector of the wrong length', () => {
+    expect(() => new WeightedMeanAccumulator(3).add(new Float32Array(2), 1)).toThrow(
+      expect.objectContaining({ code: 'ERR_SHAPE_MISMATCH' }),
+    );
+  });
+
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('rejects weight %s', (weight) => {
+    expect(() => new WeightedMeanAccumulator(1).add(new Float32Array(1), weight)).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_INPUT' }),
+    );
+  });
+
+  it('rejects a bad length', () => {
+    expect(() => new WeightedMeanAccumulator(-1)).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
+  });
+});
+
+describe('applyDelta', () => {
+  it('adds in float64 and rounds to float32 once', () => {
+    // 1 + 2^-24 + 2^-24: rounding after each step gives 1 (ties to even), rounding once gives 1 + 2^-23.
+    const out = applyDelta(Float32Array.from([1]), Float64Array.from([2 ** -24 + 2 ** -24]));
+    expect(out[0]).toBe(1 + 2 ** -23);
+  });
+
+  it('rejects a length mismatch', () => {
+    expect(() => applyDelta(new Float32Array(2), new Float64Array(3))).toThrow(
+      expect.objectContaining({ code: 'ERR_SHAPE_MISMATCH' }),
+    );
+  });
+});

@@ -1,0 +1,146 @@
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { SiloError, parseConfig } from '@silo/common';
+import { runConfigSchema, type RunView } from '@silo/coordinator';
+import { exportLayersModel, initBackend, parseModelSpec } from '@silo/model';
+import { fromCanonicalBytes, sha256Hex } from '@silo/tensors';
+import { apiTarget, callApi, downloadBytes, type ApiTarget } from '../api-client.js';
+
+interface TargetOptions {
+  coordinator?: string;
+  token?: string;
+}
+
+function withTarget(command: Command): Command {
+  return command
+    .option('--coordinator <url>', 'coordinator HTTP API URL (default: $SILO_URL or http://127.0.0.1:7080)')
+    .option('--token <token>', 'API bearer token (default: $SILO_TOKEN)');
+}
+
+/** Formats one round of a run's history for a log line. */
+export function formatRound(view: RunView, index: number): string {
+  const r = view.history[index];
+  if (r === undefined) return '';
+  const acc = r.evalAccuracy !== undefined ? `accuracy ${(r.evalAccuracy * 100).toFixed(2)}%` : `train acc ${(r.trainAccuracy * 100).toFixed(2)}%`;
+  const loss = r.evalLoss !== undefined ? `loss ${r.evalLoss.toFixed(4)}` : `train loss ${r.trainLoss.toFixed(4)}`;
+  return `round ${String(r.round).padStart(3)}/${view.rounds}  ${acc}  ${loss}  updates ${r.numUpdates}  rejected ${r.rejected}  ${(r.durationMs / 1000).toFixed(1)}s`;
+}
+
+/**
+ * Follows a run until it ends, calling `onRound` for each closed round; returns the final view.
+ * Polls the API once per `intervalMs`.
+ */
+export async function followRun(
+  target: ApiTarget,
+  id: string,
+  onRound: (view: RunView, index: number) => void,
+  intervalMs = 500,
+): Promise<RunView> {
+  let shown = 0;
+  for (;;) {
+    const view = await callApi<RunView>(target, 'GET', `/v1/runs/${id}`);
+    for (; shown < view.history.length; shown++) onRound(view, shown);
+    if (view.status !== 'running') return view;
+    await sleep(intervalMs);
+  }
+}
+
+async function watch(target: ApiTarget, id: string): Promise<RunView> {
+  if (!process.stdout.isTTY) return followRun(target, id, (view, i) => process.stdout.write(`${formatRound(view, i)}\n`));
+  const first = await callApi<RunView>(target, 'GET', `/v1/runs/${id}`);
+  const bar = new SingleBar({
+    format: 'round {value}/{total} [{bar}] {percentage}% | {metrics}',
+    hideCursor: true,
+  });
+  bar.start(first.rounds, first.history.length, { metrics: 'waiting for the first round' });
+  try {
+    return await followRun(target, id, (view, i) => {
+      const r = view.history[i];
+      const metrics =
+        r?.evalAccuracy !== undefined
+          ? `loss ${r.evalLoss?.toFixed(4)} accuracy ${(r.evalAccuracy * 100).toFixed(2)}%`
+          : `train loss ${r?.trainLoss.toFixed(4)} train accuracy ${((r?.trainAccuracy ?? 0) * 100).toFixed(2)}%`;
+      bar.update(i + 1, { metrics });
+    });
+  } finally {
+    bar.stop();
+  }
+}
+
+/** `silo run …` */
+export function runCommand(program: Command): void {
+  const run = program.command('run').description('create, follow, cancel and export federated runs');
+
+  withTarget(run.command('create'))
+    .description('create a run from a YAML or JSON run config; prints its id')
+    .requiredOption('--config <file>', 'run configuration file')
+    .option('--json', 'print the created run as JSON')
+    .action(async (options: TargetOptions & { config: string; json?: boolean }) => {
+      const config = parseConfig(runConfigSchema, await readFile(options.config, 'utf8'), options.config);
+      const view = await callApi<RunView>(apiTarget(options), 'POST', '/v1/runs', config);
+      process.stdout.write(options.json === true ? `${JSON.stringify(view)}\n` : `${view.id}\n`);
+    });
+
+  withTarget(run.command('list'))
+    .description('list runs')
+    .option('--json', 'print JSON')
+    .action(async (options: TargetOptions & { json?: boolean }) => {
+      const { runs } = await callApi<{ runs: RunView[] }>(apiTarget(options), 'GET', '/v1/runs');
+      if (options.json === true) {
+        process.stdout.write(`${JSON.stringify(runs)}\n`);
+        return;
+      }
+      for (const r of runs) process.stdout.write(`${r.id}  ${r.status.padEnd(9)}  round ${r.round}/${r.rounds}  ${r.name}\n`);
+    });
+
+  withTarget(run.command('status <id>'))
+    .description('show a run and its rounds')
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: TargetOptions & { json?: boolean }) => {
+      const view = await callApi<RunView>(apiTarget(options), 'GET', `/v1/runs/${id}`);
+      if (options.json === true) {
+        process.stdout.write(`${JSON.stringify(view)}\n`);
+        return;
+      }
+      process.stdout.write(`${view.id}  ${view.status}  round ${view.round}/${view.rounds}  ${view.name}\n`);
+      if (view.error !== undefined) process.stdout.write(`error: ${view.error}\n`);
+      view.history.forEach((_, i) => process.stdout.write(`${formatRound(view, i)}\n`));
+    });
+
+  withTarget(run.command('watch <id>'))
+    .description('follow a run with a progress bar over rounds, showing loss and accuracy')
+    .action(async (id: string, options: TargetOptions) => {
+      const view = await watch(apiTarget(options), id);
+      process.stdout.write(`run ${view.id} ${view.status}${view.error !== undefined ? `: ${view.error}` : ''}\n`);
+      if (view.status !== 'completed') process.exitCode = 1;
+    });
+
+  withTarget(run.command('cancel <id>'))
+    .description('cancel a running run')
+    .action(async (id: string, options: TargetOptions) => {
+      const view = await callApi<RunView>(apiTarget(options), 'POST', `/v1/runs/${id}/cancel`);
+      process.stdout.write(`run ${view.id} ${view.status}\n`);
+    });
+
+  withTarget(run.command('export <id>'))
+    .description('write the run’s current global model as a tfjs LayersModel directory (model.json + weights.bin)')
+    .requiredOption('--out <dir>', 'output directory')
+    .action(async (id: string, options: TargetOptions & { out: string }) => {
+      const digest = await exportRun(apiTarget(options), id, options.out);
+      process.stdout.write(`exported model ${digest} to ${options.out}\n`);
+    });
+}
+
+/** Downloads a run's global model, checks its digest, and writes a tfjs LayersModel directory. */
+export async function exportRun(target: ApiTarget, id: string, dir: string): Promise<string> {
+  const info = await callApi<{ model: unknown; digest: string }>(target, 'GET', `/v1/runs/${id}/model`);
+  const { bytes } = await downloadBytes(target, `/v1/runs/${id}/weights`);
+  if (sha256Hex(bytes) !== info.digest) {
+    throw new SiloError('ERR_DIGEST_MISMATCH', 'downloaded weights do not match the run’s checkpoint digest');
+  }
+  await initBackend();
+  await exportLayersModel(parseModelSpec(info.model), fromCanonicalBytes(bytes), dir);
+  return info.digest;
+}

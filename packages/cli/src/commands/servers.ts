@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { loadConfigFile } from '@silo/common';
+import { Coordinator, coordinatorConfigSchema } from '@silo/coordinator';
+import { startWorkerFromConfig } from '@silo/worker';
+
+/** Runs `stop` once on SIGINT or SIGTERM, then exits. */
+function onSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`silo: ${signal} received, shutting down\n`);
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`silo: shutdown failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/** `silo coordinator start` */
+export function coordinatorCommand(program: Command): void {
+  program
+    .command('coordinator')
+    .description('the coordinator: schedules rounds, verifies and aggregates updates')
+    .command('start')
+    .description('start a coordinator (gRPC federation plane + HTTP API) from a YAML or JSON config')
+    .requiredOption('--config <file>', 'coordinator configuration file')
+    .option('--ready-json', 'print one JSON line with the bound addresses when ready (for scripts)')
+    .action(async (options: { config: string; readyJson?: boolean }) => {
+      const config = await loadConfigFile(coordinatorConfigSchema, options.config);
+      const coordinator = await Coordinator.start({ config });
+      const ready = { grpc: coordinator.grpcAddress, http: coordinator.httpUrl };
+      if (options.readyJson === true) process.stdout.write(`${JSON.stringify(ready)}\n`);
+      else process.stdout.write(`coordinator ready: gRPC ${ready.grpc}, HTTP ${ready.http}\n`);
+      onSignals(() => coordinator.close());
+    });
+}
+
+/** `silo worker start` */
+export function workerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description("a data owner's worker: trains locally, sends only signed weight updates")
+    .command('start')
+    .description('start a worker from its config file; it dials out to the coordinator and reconnects with backoff')
+    .requiredOption('--config <file>', 'worker configuration file')
+    .action(async (options: { config: string }) => {
+      const worker = await startWorkerFromConfig(options.config);
+      onSignals(() => worker.stop());
+    });
+}

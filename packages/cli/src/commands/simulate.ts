@@ -1,0 +1,252 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { Redis } from 'ioredis';
+import { SiloError } from '@silo/common';
+import type { RunView } from '@silo/coordinator';
+import { loadMnist, parsePartitionScheme } from '@silo/data';
+import { buildModel, evaluate, initBackend, parseModelSpec, trainLocal } from '@silo/model';
+import { generateKeyPair, writeKeyPair } from '@silo/signing';
+import { callApi, type ApiTarget } from '../api-client.js';
+import { ensureRedis } from '../redis.js';
+import { exportRun, followRun, formatRound } from './run.js';
+
+/** Options of `silo simulate`. */
+export interface SimulateOptions {
+  workers: number;
+  rounds: number;
+  model: string;
+  partition: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  trainSize: number;
+  testSize: number;
+  baseline: boolean;
+  roundTimeoutMs: number;
+  redisUrl: string;
+  dir?: string;
+  out?: string;
+}
+
+const SILO_BIN = fileURLToPath(new URL('../../bin/silo.js', import.meta.url));
+
+/** Children of the simulation, stopped together. */
+class ProcessGroup {
+  readonly #children: ChildProcess[] = [];
+  #stopping = false;
+
+  spawn(args: string[], logFile: string, onUnexpectedExit: (code: number | null) => void): ChildProcess {
+    const child = spawn(process.execPath, [SILO_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = createWriteStream(logFile);
+    child.stderr?.pipe(log);
+    child.on('exit', (code) => {
+      if (!this.#stopping) onUnexpectedExit(code);
+    });
+    this.#children.push(child);
+    return child;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all(
+      this.#children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((done) => child.once('exit', done));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+}
+
+async function readReadyLine(child: ChildProcess): Promise<{ grpc: string; http: string }> {
+  const stdout = child.stdout;
+  if (stdout === null) throw new SiloError('ERR_INTERNAL', 'coordinator has no stdout');
+  const lines = createInterface({ input: stdout });
+  return new Promise((resolveReady, reject) => {
+    child.once('exit', (code) => reject(new SiloError('ERR_UNAVAILABLE', `coordinator exited with code ${code} before it was ready`)));
+    lines.once('line', (line) => {
+      try {
+        resolveReady(JSON.parse(line) as { grpc: string; http: string });
+      } catch (err) {
+        reject(new SiloError('ERR_INTERNAL', `unexpected coordinator output: ${line}`, { cause: err }));
+      }
+    });
+  });
+}
+
+function say(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** Runs a whole federation on this machine: Redis, a coordinator process and N worker processes. */
+export async function simulate(options: SimulateOptions): Promise<RunView> {
+  parsePartitionScheme(options.partition);
+  const spec = parseModelSpec(options.model);
+  const redis = await ensureRedis(options.redisUrl);
+  const dir = options.dir !== undefined ? resolve(options.dir) : await mkdtemp(join(tmpdir(), 'silo-sim-'));
+  const prefix = `sim-${randomBytes(4).toString('hex')}`;
+  const group = new ProcessGroup();
+  let failure: SiloError | undefined;
+  const fail = (what: string) => (code: number | null) => {
+    failure ??= new SiloError('ERR_UNAVAILABLE', `${what} exited unexpectedly (code ${code}); see the logs in ${dir}/logs`);
+  };
+  try {
+    await mkdir(join(dir, 'keys'), { recursive: true });
+    await mkdir(join(dir, 'logs'), { recursive: true });
+    say(`Silo simulation: ${options.workers} workers, model ${options.model}, partition ${options.partition}, ` +
+      `${options.rounds} rounds × ${options.epochs} local epochs (batch ${options.batchSize}, lr ${options.lr})`);
+    say(`Redis: ${redis.url}${redis.private ? ' (private, started for this simulation)' : ''}; files and logs in ${dir}`);
+    const workers = [];
+    for (let i = 0; i < options.workers; i++) {
+      const name = `worker-${String(i).padStart(3, '0')}`;
+      const written = await writeKeyPair(join(dir, 'keys', `${name}.key.json`), await generateKeyPair());
+      workers.push({ name, ...written });
+    }
+    const token = randomBytes(24).toString('hex');
+    const coordinatorConfig = join(dir, 'coordinator.json');
+    await writeFile(
+      coordinatorConfig,
+      JSON.stringify({
+        grpc: { host: '127.0.0.1', port: 0 },
+        http: { host: '127.0.0.1', port: 0 },
+        redisUrl: redis.url,
+        prefix,
+        dataDir: join(dir, 'coordinator'),
+        apiToken: token,
+        workers: workers.map((w) => ({ name: w.name, org: 'simulation', publicKeyFile: w.publicPath })),
+      }),
+    );
+    const coordinator = group.spawn(
+      ['coordinator', 'start', '--config', coordinatorConfig, '--ready-json'],
+      join(dir, 'logs', 'coordinator.log'),
+      fail('the coordinator'),
+    );
+    const ready = await readReadyLine(coordinator);
+    for (const [index, w] of workers.entries()) {
+      const config = join(dir, `${w.name}.json`);
+      await writeFile(
+        config,
+        JSON.stringify({
+          name: w.name,
+          coordinator: ready.grpc,
+          keyFile: w.privatePath,
+          data: { kind: 'mnist', partition: options.partition, parts: options.workers, index, seed: options.seed, trainSize: options.trainSize },
+        }),
+      );
+      group.spawn(['worker', 'start', '--config', config], join(dir, 'logs', `${w.name}.log`), fail(w.name));
+    }
+    const target: ApiTarget = { url: ready.http, token };
+    const started = Date.now();
+    const created = await callApi<RunView>(target, 'POST', '/v1/runs', {
+      name: `simulate-${options.model}-${options.partition}`,
+      model: options.model,
+      rounds: options.rounds,
+      minWorkers: options.workers,
+      roundTimeoutMs: options.roundTimeoutMs,
+      train: { epochs: options.epochs, batchSize: options.batchSize, learningRate: options.lr },
+      seed: options.seed,
+      evaluation: { dataset: 'mnist-test', size: options.testSize, seed: options.seed, trainSize: options.trainSize },
+    });
+    say(`run ${created.id} created; waiting for ${options.workers} workers to join`);
+    const final = await followRun(target, created.id, (view, i) => {
+      if (failure !== undefined) throw failure;
+      say(formatRound(view, i));
+    });
+    const federatedMs = Date.now() - started;
+    const { online } = await callApi<{ online: { backend: string }[] }>(target, 'GET', '/v1/workers');
+    const backends = [...new Set(online.map((w) => w.backend))].join(', ') || 'unknown';
+    if (options.out !== undefined) {
+      await exportRun(target, created.id, options.out);
+      say(`final model exported to ${options.out} (load with tf.loadLayersModel)`);
+    }
+    await group.stop();
+    const last = final.history.at(-1);
+    say('');
+    say('summary');
+    say(`  status            ${final.status}${final.error !== undefined ? ` (${final.error})` : ''}`);
+    say(`  backend           workers: ${backends}`);
+    say(`  federated         ${last?.evalAccuracy !== undefined ? (last.evalAccuracy * 100).toFixed(2) : '?'}% accuracy on ${options.testSize} held-out digits after ${final.history.length} rounds, ${(federatedMs / 1000).toFixed(1)} s wall time`);
+    say(`  final model       ${final.checkpoint}`);
+    if (options.baseline) {
+      const epochs = options.rounds * options.epochs;
+      say(`  centralized       training the same model on all ${options.trainSize} digits for ${epochs} epochs …`);
+      const backend = await initBackend();
+      const t0 = Date.now();
+      const { train, test } = loadMnist({ trainSize: options.trainSize, testSize: options.testSize, seed: options.seed });
+      const model = buildModel(spec, options.seed);
+      await trainLocal(model, train, { epochs, batchSize: options.batchSize, learningRate: options.lr, seed: options.seed });
+      const metrics = evaluate(model, test);
+      model.dispose();
+      say(`  centralized       ${(metrics.accuracy * 100).toFixed(2)}% accuracy (${backend}), ${((Date.now() - t0) / 1000).toFixed(1)} s wall time`);
+      if (last?.evalAccuracy !== undefined) {
+        say(`  gap               ${((metrics.accuracy - last.evalAccuracy) * 100).toFixed(2)} points`);
+      }
+    }
+    if (final.status !== 'completed') process.exitCode = 1;
+    return final;
+  } finally {
+    await group.stop();
+    await cleanRedis(redis.url, prefix).catch(() => undefined);
+    await redis.stop();
+    if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function cleanRedis(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await client.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
+
+const int = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new SiloError('ERR_BAD_INPUT', `not an integer: ${value}`);
+  return n;
+};
+
+/** `silo simulate` */
+export function simulateCommand(program: Command): void {
+  program
+    .command('simulate')
+    .description(
+      'run a whole federation on this machine: Redis, a coordinator and N worker processes over real gRPC, ' +
+        'training on the bundled MNIST digits split across the workers; prints each round’s accuracy and a summary',
+    )
+    .option('--workers <n>', 'number of worker processes', int, 10)
+    .option('--rounds <n>', 'federated rounds', int, 20)
+    .option('--model <name>', 'mlp (the FedAvg paper 2NN) or cnn', 'mlp')
+    .option('--partition <scheme>', 'iid | label-shards:K (K digit classes per worker) | dirichlet:α', 'label-shards:2')
+    .option('--epochs <n>', 'local epochs per round (E)', int, 5)
+    .option('--batch-size <n>', 'local batch size (B)', int, 10)
+    .option('--lr <rate>', 'local SGD learning rate', Number, 0.05)
+    .option('--seed <n>', 'seed for data split, initial weights and shuffling', int, 0)
+    .option('--train-size <n>', 'digits split across the workers', int, 8000)
+    .option('--test-size <n>', 'held-out digits for evaluation', int, 2000)
+    .option('--no-baseline', 'skip the centralized baseline')
+    .option('--round-timeout-ms <ms>', 'round deadline', int, 10 * 60_000)
+    .option('--redis-url <url>', 'Redis to use; a private redis-server is started when none answers', process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379')
+    .option('--dir <dir>', 'keep keys, configs, blobs and logs in this directory (default: a temp dir, removed)')
+    .option('--out <dir>', 'export the final model to this directory')
+    .action(async (options: SimulateOptions) => {
+      await simulate(options);
+    });
+}

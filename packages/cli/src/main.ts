@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { keysCommand } from './commands/keys.js';
+import { runCommand } from './commands/run.js';
+import { coordinatorCommand, workerCommand } from './commands/servers.js';
+import { simulateCommand } from './commands/simulate.js';
+import { workersCommand } from './commands/workers.js';
+
+/** Builds the `silo` command tree. */
+export function buildProgram(): Command {
+  const program = new Command('silo')
+    .description('Silo: train one model across data owners whose data never leaves their premises')
+    .version('0.1.0')
+    .showHelpAfterError();
+  keysCommand(program);
+  coordinatorCommand(program);
+  workerCommand(program);
+  workersCommand(program);
+  runCommand(program);
+  simulateCommand(program);
+  return program;
+}
+
+/** Entry point of the `silo` binary. */
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

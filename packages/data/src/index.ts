@@ -1,0 +1,6 @@
+export { type Dataset, subset } from './dataset.js';
+export { createRng, shuffleIndices } from './rng.js';
+export { loadMnist, type MnistOptions, MNIST_TOTAL } from './mnist.js';
+export { type PartitionScheme, parsePartitionScheme, partition } from './partition.js';
+export { type CsvOptions, loadCsv } from './csv.js';
+export { type DataSourceConfig, loadDataSource } from './source.js';

@@ -1,0 +1,110 @@
+import * as grpc from '@grpc/grpc-js';
+import protobuf from 'protobufjs/minimal.js';
+import { silo } from './gen/silo.js';
+
+// 64-bit fields here (byte counts, unix ms) stay below 2^53: decode them as plain numbers, matching
+// the generated types (pbjs --force-number), instead of Long objects.
+protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
+protobuf.configure();
+
+/** Generated message classes of `silo.v1`. */
+export const pb = silo.v1;
+
+/** Message types of `silo.v1`, for annotations. */
+export type JoinRequest = silo.v1.JoinRequest;
+export type Instruction = silo.v1.Instruction;
+export type TrainInstruction = silo.v1.TrainInstruction;
+export type FetchModelRequest = silo.v1.FetchModelRequest;
+export type ModelChunk = silo.v1.ModelChunk;
+export type ModelHeader = silo.v1.ModelHeader;
+export type UpdatePart = silo.v1.UpdatePart;
+export type Receipt = silo.v1.Receipt;
+export type EvaluationReport = silo.v1.EvaluationReport;
+export type Ack = silo.v1.Ack;
+export type IInstruction = silo.v1.IInstruction;
+export type IModelChunk = silo.v1.IModelChunk;
+export type IUpdatePart = silo.v1.IUpdatePart;
+export type IReceipt = silo.v1.IReceipt;
+export type IJoinRequest = silo.v1.IJoinRequest;
+export type IFetchModelRequest = silo.v1.IFetchModelRequest;
+export type IEvaluationReport = silo.v1.IEvaluationReport;
+
+interface MessageClass<I, M> {
+  encode(message: I): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): M;
+}
+
+function serializerOf<I, M>(type: MessageClass<I, M>): (message: I) => Buffer {
+  return (message) => {
+    const bytes = type.encode(message).finish();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
+}
+
+function deserializerOf<I, M>(type: MessageClass<I, M>): (bytes: Buffer) => M {
+  return (bytes) => type.decode(bytes);
+}
+
+function method<Req extends ReqI, ReqI, Res extends ResI, ResI>(
+  name: string,
+  request: MessageClass<ReqI, Req>,
+  response: MessageClass<ResI, Res>,
+  requestStream: boolean,
+  responseStream: boolean,
+): grpc.MethodDefinition<Req, ResI> {
+  return {
+    path: `/silo.v1.Federation/${name}`,
+    requestStream,
+    responseStream,
+    requestSerialize: serializerOf(request),
+    requestDeserialize: deserializerOf(request),
+    responseSerialize: serializerOf(response),
+    responseDeserialize: deserializerOf(response),
+    originalName: name,
+  };
+}
+
+/** The `silo.v1.Federation` service for grpc-js, built from the generated message classes. */
+export const federationService = {
+  join: method('Join', pb.JoinRequest, pb.Instruction, false, true),
+  fetchModel: method('FetchModel', pb.FetchModelRequest, pb.ModelChunk, false, true),
+  submitUpdate: method('SubmitUpdate', pb.UpdatePart, pb.Receipt, true, false),
+  reportEvaluation: method('ReportEvaluation', pb.EvaluationReport, pb.Ack, false, false),
+} as const;
+
+/** Handlers a coordinator implements. */
+export interface FederationHandlers extends grpc.UntypedServiceImplementation {
+  join: grpc.handleServerStreamingCall<JoinRequest, IInstruction>;
+  fetchModel: grpc.handleServerStreamingCall<FetchModelRequest, IModelChunk>;
+  submitUpdate: grpc.handleClientStreamingCall<UpdatePart, IReceipt>;
+  reportEvaluation: grpc.handleUnaryCall<EvaluationReport, silo.v1.IAck>;
+}
+
+/** A typed client of the Federation service. */
+export interface FederationClient extends grpc.Client {
+  join(request: IJoinRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<Instruction>;
+  fetchModel(request: IFetchModelRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<ModelChunk>;
+  submitUpdate(
+    options: grpc.CallOptions,
+    callback: (err: grpc.ServiceError | null, receipt?: Receipt) => void,
+  ): grpc.ClientWritableStream<IUpdatePart>;
+  reportEvaluation(
+    request: IEvaluationReport,
+    options: grpc.CallOptions,
+    callback: (err: grpc.ServiceError | null, ack?: Ack) => void,
+  ): grpc.ClientUnaryCall;
+}
+
+const FederationClientConstructor = grpc.makeGenericClientConstructor(
+  federationService as unknown as grpc.ServiceDefinition,
+  'silo.v1.Federation',
+);
+
+/** Creates a Federation client. */
+export function createFederationClient(
+  address: string,
+  credentials: grpc.ChannelCredentials,
+  options?: grpc.ClientOptions,
+): FederationClient {
+  return new FederationClientConstructor(address, credentials, options) as unknown as FederationClient;
+}

@@ -1,0 +1,188 @@
+import { EventEmitter } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toSiloError } from '@silo/common';
+import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
+import { loadMnist, partition, subset } from '@silo/data';
+import { initBackend } from '@silo/model';
+import { JOIN_PROOF_TYP, createFederationClient, type FederationClient, type Instruction, type TrainInstruction } from '@silo/protocol';
+import { signManifest, type SigningKey } from '@silo/signing';
+import { fromCanonicalBytes, sha256Hex, toCanonicalBytes } from '@silo/tensors';
+import { Trainer, Worker, fetchModel, uploadUpdate } from '@silo/worker';
+import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+
+/** A worker driven by the test, so it can hold back its update and send hostile ones. */
+class ManualWorker extends EventEmitter<{ train: [TrainInstruction] }> {
+  readonly client: FederationClient;
+  #stream: grpc.ClientReadableStream<Instruction> | undefined;
+
+  constructor(address: string, readonly key: SigningKey) {
+    super();
+    this.client = createFederationClient(address, grpc.credentials.createInsecure());
+  }
+
+  async join(): Promise<void> {
+    const proof = await this.key.sign(JOIN_PROOF_TYP, { kid: this.key.keyId, name: 'manual', iat: Date.now() });
+    this.#stream = this.client.join({ keyId: this.key.keyId, proof, name: 'manual', backend: 'none', numExamples: 100 });
+    this.#stream.on('data', (instruction: Instruction) => {
+      if (instruction.train) this.emit('train', instruction.train);
+    });
+    this.#stream.on('error', () => undefined);
+  }
+
+  /** Submits a zero delta (or `tamper`ed bytes) with a manifest whose fields can be overridden. */
+  async submit(
+    train: TrainInstruction,
+    options: { key?: SigningKey; round?: number; nonce?: string; tamper?: boolean; fill?: number } = {},
+  ) {
+    const deadline = Date.now() + 30_000;
+    const model = await fetchModel(this.client, { runId: train.runId, round: train.round, keyId: this.key.keyId }, { deadline, maxBytes: 1e8 });
+    const delta = new Float32Array(fromCanonicalBytes(model.bytes).length).fill(options.fill ?? 0);
+    const bytes = toCanonicalBytes(delta);
+    const manifest = await signManifest(options.key ?? this.key, {
+      runId: train.runId,
+      round: options.round ?? train.round,
+      baseDigest: train.baseDigest,
+      updateDigest: sha256Hex(bytes),
+      updateBytes: bytes.byteLength,
+      numExamples: 100,
+      metrics: { loss: 1, accuracy: 0.5 },
+      nonce: options.nonce ?? train.nonce,
+      issuedAt: Date.now(),
+    });
+    const sent = options.tamper === true ? Uint8Array.from(bytes) : bytes;
+    if (options.tamper === true) sent[sent.length - 1] = (sent[sent.length - 1] ?? 0) ^ 0x01;
+    return uploadUpdate(this.client, manifest, sent, { deadline, chunkBytes: 64 * 1024 });
+  }
+
+  close(): void {
+    this.#stream?.cancel();
+    this.client.close();
+  }
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'accepted';
+  } catch (err) {
+    return toSiloError(err).code;
+  }
+}
+
+describe('a coordinator and workers over real gRPC and Redis', () => {
+  const prefix = uniquePrefix();
+  let cleanupDir: () => Promise<void>;
+  let coordinator: Coordinator;
+  const workers: Worker[] = [];
+  let manual: ManualWorker;
+  let keys: Record<'a' | 'b' | 'c' | 'stranger', SigningKey>;
+
+  beforeAll(async () => {
+    await initBackend();
+    const { dir, cleanup } = await tempDir();
+    cleanupDir = cleanup;
+    const made = {
+      a: await makeKey(dir, 'a'),
+      b: await makeKey(dir, 'b'),
+      c: await makeKey(dir, 'c'),
+      stranger: await makeKey(dir, 'stranger'),
+    };
+    keys = { a: made.a.key, b: made.b.key, c: made.c.key, stranger: made.stranger.key };
+    const config: CoordinatorConfig = {
+      grpc: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
+      redisUrl: REDIS_URL,
+      prefix,
+      dataDir: dir,
+      apiToken: 'test-token-0123456789',
+      workers: (['a', 'b', 'c'] as const).map((name) => ({ name, org: 'test', publicKeyFile: made[name].publicPath })),
+      chunkBytes: 256 * 1024,
+      maxUpdateBytes: 64 * 1024 * 1024,
+      pingIntervalMs: 5_000,
+    };
+    coordinator = await Coordinator.start({ config, logger: quietLogger });
+    const { train } = loadMnist({ trainSize: 400, testSize: 200, seed: 1 });
+    const parts = partition(train, 2, { kind: 'iid' }, 1);
+    for (const [i, name] of (['a', 'b'] as const).entries()) {
+      const worker = new Worker({
+        coordinator: coordinator.grpcAddress,
+        name,
+        key: keys[name],
+        trainer: new Trainer(subset(train, parts[i] ?? new Int32Array())),
+        backend: 'test',
+        logger: quietLogger,
+        initialDelayMs: 50,
+        maxDelayMs: 500,
+      });
+      workers.push(worker);
+    }
+    manual = new ManualWorker(coordinator.grpcAddress, keys.c);
+  });
+
+  afterAll(async () => {
+    manual?.close();
+    await Promise.all(workers.map((w) => w.stop()));
+    await coordinator?.close();
+    await cleanRedis(prefix);
+    await cleanupDir?.();
+  });
+
+  it('finishes two rounds, rejecting hostile updates with their own codes while the round completes', async () => {
+    const joined = Promise.all(workers.map((w) => nextEvent(w, 'joined')));
+    for (const w of workers) w.start();
+    await joined;
+    const firstTrain = nextEvent<TrainInstruction>(manual, 'train', (t) => t.round === 1);
+    await manual.join();
+
+    const acceptedFromA = nextEvent<{ manifest: { nonce: string } }>(workers[0]!, 'submitted');
+    let honest = 0;
+    const twoHonest = new Promise<void>((resolve) => {
+      coordinator.on('update-accepted', (u) => {
+        if (u.round === 1 && u.keyId !== keys.c.keyId && ++honest === 2) resolve();
+      });
+    });
+    const ended = nextEvent<{ status: string }>(coordinator, 'run-ended');
+    const run = await coordinator.createRun({
+      name: 'integration',
+      model: 'mlp',
+      rounds: 2,
+      minWorkers: 3,
+      train: { epochs: 1, batchSize: 50, learningRate: 0.05 },
+      evaluation: { dataset: 'mnist-test', size: 200, seed: 1, trainSize: 400 },
+    });
+    const train = await firstTrain;
+    await twoHonest;
+    const { manifest: aManifest } = await acceptedFromA;
+
+    // Round 1 now waits for C: hostile updates arrive while it is collecting.
+    expect(await codeOf(manual.submit(train, { key: keys.stranger }))).toBe('ERR_UNKNOWN_KEY');
+    expect(await codeOf(manual.submit(train, { round: 2 }))).toBe('ERR_STALE_ROUND');
+    expect(await codeOf(manual.submit(train, { key: keys.a, nonce: aManifest.nonce, fill: 0.5 }))).toBe('ERR_REPLAYED_NONCE');
+    expect(await codeOf(manual.submit(train, { tamper: true }))).toBe('ERR_DIGEST_MISMATCH');
+    expect(await codeOf(manual.submit(train, { nonce: 'not-the-issued-nonce' }))).toBe('ERR_BAD_NONCE');
+
+    manual.on('train', (t) => {
+      if (t.round === 2) void manual.submit(t);
+    });
+    const receipt = await manual.submit(train);
+    expect(receipt.duplicate).toBe(false);
+    const again = await manual.submit(train);
+    expect(again.duplicate).toBe(true);
+    expect(again.updateDigest).toBe(receipt.updateDigest);
+
+    expect((await ended).status).toBe('completed');
+    const view = await coordinator.runView(run.id);
+    expect(view.history.map((r) => r.round)).toEqual([1, 2]);
+    expect(view.history[0]?.numUpdates).toBe(3);
+    expect(view.history[0]?.rejected).toBe(5);
+    expect(view.history[1]?.numUpdates).toBe(3);
+    expect(view.history[1]?.base).toBe(view.history[0]?.checkpoint);
+    expect(view.checkpoint).toBe(view.history[1]?.checkpoint);
+    expect(view.checkpoint).not.toBe(run.checkpoint);
+    const evalAccuracy = view.history[1]?.evalAccuracy ?? 0;
+    expect(evalAccuracy).toBeGreaterThan(0.1);
+    const codes = (await coordinator.state.rejections(run.id, 1)).map((r) => r.code).sort();
+    expect(codes).toEqual(['ERR_BAD_NONCE', 'ERR_DIGEST_MISMATCH', 'ERR_REPLAYED_NONCE', 'ERR_STALE_ROUND', 'ERR_UNKNOWN_KEY']);
+  });
+});

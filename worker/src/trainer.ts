@@ -1,0 +1,75 @@
+import type * as tf from '@tensorflow/tfjs';
+import {
+  buildModel,
+  getFlatWeights,
+  modelSpecDigest,
+  parseModelSpec,
+  setFlatWeights,
+  trainLocal,
+  type TrainResult,
+  type TrainingData,
+} from '@silo/model';
+import { SiloError } from '@silo/common';
+import { layoutSize, subtract, type Layout } from '@silo/tensors';
+
+/** Hyper-parameters of one local training step, from a signed instruction. */
+export interface LocalTraining {
+  modelSpecJson: string;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+}
+
+/** Trains the owner's model locally; one compiled model per spec, weights swapped in each round. */
+export class Trainer {
+  readonly #models = new Map<string, tf.LayersModel>();
+  readonly #data: TrainingData;
+
+  constructor(data: TrainingData) {
+    this.#data = data;
+  }
+
+  /** Number of local examples. */
+  get numExamples(): number {
+    return this.#data.size;
+  }
+
+  /** Trains from `base` and returns the delta (local − base) with the training metrics. */
+  async train(base: Float32Array, layout: Layout, options: LocalTraining): Promise<{ delta: Float32Array; result: TrainResult }> {
+    const model = this.#model(options.modelSpecJson, options.seed);
+    if (layoutSize(layout) !== base.length) {
+      throw new SiloError('ERR_SHAPE_MISMATCH', 'global model layout does not match its bytes');
+    }
+    setFlatWeights(model, base);
+    const result = await trainLocal(model, this.#data, {
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      learningRate: options.learningRate,
+      seed: options.seed,
+    });
+    return { delta: subtract(getFlatWeights(model), base), result };
+  }
+
+  #model(specJson: string, seed: number): tf.LayersModel {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(specJson);
+    } catch (err) {
+      throw new SiloError('ERR_BAD_INPUT', 'instruction carries a malformed model spec', { cause: err });
+    }
+    const spec = parseModelSpec(raw);
+    const key = modelSpecDigest(spec);
+    let model = this.#models.get(key);
+    if (model === undefined) {
+      model = buildModel(spec, seed);
+      this.#models.set(key, model);
+    }
+    return model;
+  }
+
+  dispose(): void {
+    for (const model of this.#models.values()) model.dispose();
+    this.#models.clear();
+  }
+}

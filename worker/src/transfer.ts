@@ -1,0 +1,81 @@
+import type * as grpc from '@grpc/grpc-js';
+import { SiloError } from '@silo/common';
+import {
+  fromServiceError,
+  writeWithBackpressure,
+  type FederationClient,
+  type IFetchModelRequest,
+  type ModelChunk,
+  type Receipt,
+} from '@silo/protocol';
+import type { FlattenedJws } from '@silo/signing';
+import { ChunkAssembler, chunkBytes, type Layout } from '@silo/tensors';
+
+/** Global weights as received: canonical bytes checked against the header's digest. */
+export interface FetchedModel {
+  digest: string;
+  layout: Layout;
+  bytes: Uint8Array;
+}
+
+/** Downloads the global weights of a round, checking size limits and the digest at the end. */
+export async function fetchModel(
+  client: FederationClient,
+  request: IFetchModelRequest,
+  options: { deadline: number; maxBytes: number },
+): Promise<FetchedModel> {
+  const stream = client.fetchModel(request, { deadline: options.deadline });
+  let header: { digest: string; layout: Layout } | undefined;
+  let assembler: ChunkAssembler | undefined;
+  try {
+    for await (const message of stream as AsyncIterable<ModelChunk>) {
+      if (message.header !== null && message.header !== undefined) {
+        if (header !== undefined) throw new SiloError('ERR_STREAM', 'model stream sent two headers');
+        const total = Number(message.header.totalBytes);
+        if (total > options.maxBytes) {
+          throw new SiloError('ERR_TOO_LARGE', `global model of ${total} bytes exceeds maxModelBytes ${options.maxBytes}`);
+        }
+        header = {
+          digest: message.header.digest ?? '',
+          layout: (message.header.layout ?? []).map((t) => ({ name: t.name ?? '', shape: [...(t.shape ?? [])] })),
+        };
+        assembler = new ChunkAssembler({ expectedBytes: total, maxBytes: options.maxBytes });
+      } else if (message.data !== null && message.data !== undefined) {
+        if (assembler === undefined) throw new SiloError('ERR_STREAM', 'model stream sent data before its header');
+        assembler.push(message.data);
+      }
+    }
+  } catch (err) {
+    stream.cancel();
+    throw fromServiceError(err);
+  }
+  if (header === undefined || assembler === undefined) throw new SiloError('ERR_STREAM', 'model stream had no header');
+  return { digest: header.digest, layout: header.layout, bytes: assembler.finish(header.digest) };
+}
+
+/** Uploads one update: the signed manifest, then the bytes in chunks with backpressure honoured. */
+export async function uploadUpdate(
+  client: FederationClient,
+  manifest: FlattenedJws,
+  bytes: Uint8Array,
+  options: { deadline: number; chunkBytes?: number },
+): Promise<Receipt> {
+  let call: grpc.ClientWritableStream<unknown> | undefined;
+  const receipt = new Promise<Receipt>((resolve, reject) => {
+    call = client.submitUpdate({ deadline: options.deadline }, (err, value) => {
+      if (err !== null) reject(fromServiceError(err));
+      else if (value === undefined) reject(new SiloError('ERR_STREAM', 'coordinator sent no receipt'));
+      else resolve(value);
+    });
+  });
+  const stream = call;
+  if (stream === undefined) throw new SiloError('ERR_INTERNAL', 'submitUpdate did not start');
+  try {
+    await writeWithBackpressure(stream, { manifest });
+    for (const chunk of chunkBytes(bytes, options.chunkBytes)) await writeWithBackpressure(stream, { data: chunk });
+    stream.end();
+  } catch {
+    // The coordinator closed the stream early (a rejection): its answer says why.
+  }
+  return receipt;
+}
