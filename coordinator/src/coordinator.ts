@@ -69,7 +69,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     this.config = config;
     this.logger = logger;
     this.#redis = new Redis(config.redisUrl, { lazyConnect: true });
-    this.#bullRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    // BullMQ connects this one itself as soon as the queue is built.
+    this.#bullRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
     this.#subscriber = new Redis(config.redisUrl, { lazyConnect: true });
     this.state = new StateStore(this.#redis, config.prefix);
     this.enrollment = new Enrollment(this.state);
@@ -97,9 +98,9 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       accepted: (update) => this.emit('update-accepted', update),
       rejected: (rejection) => this.emit('update-rejected', rejection),
     };
-    for (const name of ['round-opened', 'round-closed', 'run-ended'] as const) {
-      this.#engine.on(name, (event: never) => this.emit(name, event));
-    }
+    this.#engine.on('round-opened', (event) => this.emit('round-opened', event));
+    this.#engine.on('round-closed', (event) => this.emit('round-closed', event));
+    this.#engine.on('run-ended', (event) => this.emit('run-ended', event));
     this.#dispatcher = dispatcher;
   }
 
@@ -115,7 +116,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
 
   async #start(): Promise<void> {
     try {
-      await Promise.all([this.#redis.connect(), this.#bullRedis.connect(), this.#subscriber.connect()]);
+      await Promise.all([this.#redis.connect(), this.#subscriber.connect()]);
     } catch (err) {
       await this.#disconnectRedis();
       throw new SiloError('ERR_UNAVAILABLE', `cannot reach Redis at ${this.config.redisUrl}: ${(err as Error).message}`, {

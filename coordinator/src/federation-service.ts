@@ -3,10 +3,13 @@ import { SiloError, toSiloError, type Logger } from '@silo/common';
 import {
   JOIN_PROOF_TYP,
   JOIN_PROOF_WINDOW_MS,
-  pb,
   toServiceError,
   writeWithBackpressure,
   type FederationHandlers,
+  type FetchModelRequest,
+  type IModelChunk,
+  type IReceipt,
+  type JoinRequest,
   type IInstruction,
   type Receipt,
   type UpdatePart,
@@ -95,7 +98,7 @@ export class FederationService {
     this.#streams.clear();
   }
 
-  async #join(call: grpc.ServerWritableStream<pb.JoinRequest, IInstruction>): Promise<void> {
+  async #join(call: grpc.ServerWritableStream<JoinRequest, IInstruction>): Promise<void> {
     const request = call.request;
     let keyId: string;
     try {
@@ -138,7 +141,7 @@ export class FederationService {
     await this.#resendOpenInstructions(keyId, call);
   }
 
-  async #verifyJoin(request: pb.JoinRequest): Promise<string> {
+  async #verifyJoin(request: JoinRequest): Promise<string> {
     if (request.proof === null || request.proof === undefined) {
       throw new SiloError('ERR_UNAUTHENTICATED', 'join request carries no proof of key possession');
     }
@@ -192,7 +195,7 @@ export class FederationService {
     };
   }
 
-  async #fetchModel(call: grpc.ServerWritableStream<pb.FetchModelRequest, pb.IModelChunk>): Promise<void> {
+  async #fetchModel(call: grpc.ServerWritableStream<FetchModelRequest, IModelChunk>): Promise<void> {
     const { runId, round, keyId } = call.request;
     if (this.#o.enrollment.activeKey(keyId) === undefined) {
       throw new SiloError('ERR_UNKNOWN_KEY', `key ${keyId} is not enrolled`);
@@ -209,7 +212,7 @@ export class FederationService {
     call.end();
   }
 
-  async #submitUpdate(call: grpc.ServerReadableStream<UpdatePart, Receipt>): Promise<pb.IReceipt> {
+  async #submitUpdate(call: grpc.ServerReadableStream<UpdatePart, Receipt>): Promise<IReceipt> {
     const iterator = call[Symbol.asyncIterator]() as AsyncIterator<UpdatePart>;
     const first = await iterator.next();
     if (first.done === true || first.value.manifest === null || first.value.manifest === undefined) {
@@ -250,7 +253,7 @@ export class FederationService {
     manifest: UpdateManifest,
     jws: FlattenedJws,
     parts: AsyncIterator<UpdatePart>,
-  ): Promise<pb.IReceipt> {
+  ): Promise<IReceipt> {
     const { state } = this.#o;
     const run = await state.getRun(manifest.runId).catch((err: unknown) => {
       throw new SiloError('ERR_WRONG_RUN', `run ${manifest.runId} does not exist`, { cause: err });
@@ -304,7 +307,7 @@ export class FederationService {
     return receiptOf(manifest.round, run.id, update, false, outcome.count);
   }
 
-  async #duplicate(manifest: UpdateManifest, earlier: AcceptedUpdate): Promise<pb.IReceipt> {
+  async #duplicate(manifest: UpdateManifest, earlier: AcceptedUpdate): Promise<IReceipt> {
     if (earlier.nonce !== manifest.nonce) {
       throw new SiloError('ERR_BAD_NONCE', `no instruction with this nonce was issued to ${manifest.keyId}`);
     }
@@ -316,7 +319,7 @@ export class FederationService {
   }
 }
 
-function receiptOf(round: number, runId: string, update: AcceptedUpdate, duplicate: boolean, count: number): pb.IReceipt {
+function receiptOf(round: number, runId: string, update: AcceptedUpdate, duplicate: boolean, count: number): IReceipt {
   return {
     runId,
     round,

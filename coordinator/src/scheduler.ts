@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { DelayedError, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '@silo/common';
 import type { RunConfig } from './config.js';
-import type { StateStore } from './state.js';
 
 /** The steps of a round, each a BullMQ job with a deterministic id so a repeated delivery does no harm. */
 export type RoundStep = 'open' | 'aggregate' | 'deadline';

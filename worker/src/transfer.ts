@@ -5,6 +5,7 @@ import {
   writeWithBackpressure,
   type FederationClient,
   type IFetchModelRequest,
+  type IUpdatePart,
   type ModelChunk,
   type Receipt,
 } from '@silo/protocol';
@@ -60,7 +61,7 @@ export async function uploadUpdate(
   bytes: Uint8Array,
   options: { deadline: number; chunkBytes?: number },
 ): Promise<Receipt> {
-  let call: grpc.ClientWritableStream<unknown> | undefined;
+  let call: grpc.ClientWritableStream<IUpdatePart> | undefined;
   const receipt = new Promise<Receipt>((resolve, reject) => {
     call = client.submitUpdate({ deadline: options.deadline }, (err, value) => {
       if (err !== null) reject(fromServiceError(err));

@@ -117,7 +117,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           this.#o.logger.info({ coordinator: this.#o.coordinator }, 'joined');
           this.emit('joined');
         }
-        if (instruction.train !== null && instruction.train !== undefined) this.#enqueue(instruction.train);
+        if (instruction.train !== null && instruction.train !== undefined) this.#enqueue(instruction.train as TrainInstruction);
       }
     } catch (err) {
       throw fromServiceError(err);
@@ -159,9 +159,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const base = fromCanonicalBytes(model.bytes);
     const { delta, result } = await this.#o.trainer.train(base, model.layout, {
       modelSpecJson: train.modelSpecJson,
-      epochs: hyper.epochs,
-      batchSize: hyper.batchSize,
-      learningRate: hyper.learningRate,
+      epochs: Number(hyper.epochs),
+      batchSize: Number(hyper.batchSize),
+      learningRate: Number(hyper.learningRate),
       seed: Number(hyper.seed),
     });
     const bytes = toCanonicalBytes(delta);
