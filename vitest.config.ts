@@ -9,13 +9,21 @@ export default defineConfig({
     // Tests import the TypeScript sources of sibling packages directly, so a unit test
     // never runs against a stale build.
     alias: [
-      ...packages.map((name) => ({ find: `@silo/${name}`, replacement: here(`packages/${name}/src/index.ts`) })),
+      ...packages.map((name) => ({
+        find: `@silo/${name}`,
+        replacement: here(`packages/${name}/src/index.ts`),
+      })),
       { find: '@silo/coordinator', replacement: here('coordinator/src/index.ts') },
       { find: '@silo/worker', replacement: here('worker/src/index.ts') },
     ],
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'coordinator/src/**/*.test.ts', 'worker/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'coordinator/src/**/*.test.ts',
+      'worker/src/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -21,7 +21,26 @@ mkdirSync(target, { recursive: true });
 const js = join(target, 'silo.js');
 const dts = join(target, 'silo.d.ts');
 
-execFileSync(bin('pbjs'), ['-t', 'static-module', '-w', 'es6', '--no-beautify', '--force-number', '--no-delimited', '--no-verify', '--no-convert', '-p', protoDir, '-o', js, ...protos], { stdio: 'inherit' });
+execFileSync(
+  bin('pbjs'),
+  [
+    '-t',
+    'static-module',
+    '-w',
+    'es6',
+    '--no-beautify',
+    '--force-number',
+    '--no-delimited',
+    '--no-verify',
+    '--no-convert',
+    '-p',
+    protoDir,
+    '-o',
+    js,
+    ...protos,
+  ],
+  { stdio: 'inherit' },
+);
 // Node's ESM loader needs the file extension, and protobufjs/minimal is CommonJS (default export only).
 const source = readFileSync(js, 'utf8').replace(
   'import * as $protobuf from "protobufjs/minimal";',
@@ -41,7 +60,9 @@ if (check) {
       have = '';
     }
     if (want !== have) {
-      console.error(`generated code is stale: packages/protocol/src/gen/${name} differs from proto/; run npm run gen`);
+      console.error(
+        `generated code is stale: packages/protocol/src/gen/${name} differs from proto/; run npm run gen`,
+      );
       stale = true;
     }
   }

@@ -5,7 +5,13 @@ import { toSiloError } from '@silo/common';
 import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
 import { loadMnist, partition, subset } from '@silo/data';
 import { initBackend } from '@silo/model';
-import { JOIN_PROOF_TYP, createFederationClient, type FederationClient, type Instruction, type TrainInstruction } from '@silo/protocol';
+import {
+  JOIN_PROOF_TYP,
+  createFederationClient,
+  type FederationClient,
+  type Instruction,
+  type TrainInstruction,
+} from '@silo/protocol';
 import { signManifest, type SigningKey } from '@silo/signing';
 import { fromCanonicalBytes, sha256Hex, toCanonicalBytes } from '@silo/tensors';
 import { Trainer, Worker, fetchModel, uploadUpdate } from '@silo/worker';
@@ -16,14 +22,27 @@ class ManualWorker extends EventEmitter<{ train: [TrainInstruction] }> {
   readonly client: FederationClient;
   #stream: grpc.ClientReadableStream<Instruction> | undefined;
 
-  constructor(address: string, readonly key: SigningKey) {
+  constructor(
+    address: string,
+    readonly key: SigningKey,
+  ) {
     super();
     this.client = createFederationClient(address, grpc.credentials.createInsecure());
   }
 
   async join(): Promise<void> {
-    const proof = await this.key.sign(JOIN_PROOF_TYP, { kid: this.key.keyId, name: 'manual', iat: Date.now() });
-    this.#stream = this.client.join({ keyId: this.key.keyId, proof, name: 'manual', backend: 'none', numExamples: 100 });
+    const proof = await this.key.sign(JOIN_PROOF_TYP, {
+      kid: this.key.keyId,
+      name: 'manual',
+      iat: Date.now(),
+    });
+    this.#stream = this.client.join({
+      keyId: this.key.keyId,
+      proof,
+      name: 'manual',
+      backend: 'none',
+      numExamples: 100,
+    });
     this.#stream.on('data', (instruction: Instruction) => {
       if (instruction.train) this.emit('train', instruction.train);
     });
@@ -36,7 +55,11 @@ class ManualWorker extends EventEmitter<{ train: [TrainInstruction] }> {
     options: { key?: SigningKey; round?: number; nonce?: string; tamper?: boolean; fill?: number } = {},
   ) {
     const deadline = Date.now() + 30_000;
-    const model = await fetchModel(this.client, { runId: train.runId, round: train.round, keyId: this.key.keyId }, { deadline, maxBytes: 1e8 });
+    const model = await fetchModel(
+      this.client,
+      { runId: train.runId, round: train.round, keyId: this.key.keyId },
+      { deadline, maxBytes: 1e8 },
+    );
     const delta = new Float32Array(fromCanonicalBytes(model.bytes).length).fill(options.fill ?? 0);
     const bytes = toCanonicalBytes(delta);
     const manifest = await signManifest(options.key ?? this.key, {
@@ -96,7 +119,11 @@ describe('a coordinator and workers over real gRPC and Redis', () => {
       prefix,
       dataDir: dir,
       apiToken: 'test-token-0123456789',
-      workers: (['a', 'b', 'c'] as const).map((name) => ({ name, org: 'test', publicKeyFile: made[name].publicPath })),
+      workers: (['a', 'b', 'c'] as const).map((name) => ({
+        name,
+        org: 'test',
+        publicKeyFile: made[name].publicPath,
+      })),
       chunkBytes: 256 * 1024,
       maxUpdateBytes: 64 * 1024 * 1024,
       pingIntervalMs: 5_000,
@@ -158,7 +185,9 @@ describe('a coordinator and workers over real gRPC and Redis', () => {
     // Round 1 now waits for C: hostile updates arrive while it is collecting.
     expect(await codeOf(manual.submit(train, { key: keys.stranger }))).toBe('ERR_UNKNOWN_KEY');
     expect(await codeOf(manual.submit(train, { round: 2 }))).toBe('ERR_STALE_ROUND');
-    expect(await codeOf(manual.submit(train, { key: keys.a, nonce: aManifest.nonce, fill: 0.5 }))).toBe('ERR_REPLAYED_NONCE');
+    expect(await codeOf(manual.submit(train, { key: keys.a, nonce: aManifest.nonce, fill: 0.5 }))).toBe(
+      'ERR_REPLAYED_NONCE',
+    );
     expect(await codeOf(manual.submit(train, { tamper: true }))).toBe('ERR_DIGEST_MISMATCH');
     expect(await codeOf(manual.submit(train, { nonce: 'not-the-issued-nonce' }))).toBe('ERR_BAD_NONCE');
 
@@ -183,6 +212,12 @@ describe('a coordinator and workers over real gRPC and Redis', () => {
     const evalAccuracy = view.history[1]?.evalAccuracy ?? 0;
     expect(evalAccuracy).toBeGreaterThan(0.1);
     const codes = (await coordinator.state.rejections(run.id, 1)).map((r) => r.code).sort();
-    expect(codes).toEqual(['ERR_BAD_NONCE', 'ERR_DIGEST_MISMATCH', 'ERR_REPLAYED_NONCE', 'ERR_STALE_ROUND', 'ERR_UNKNOWN_KEY']);
+    expect(codes).toEqual([
+      'ERR_BAD_NONCE',
+      'ERR_DIGEST_MISMATCH',
+      'ERR_REPLAYED_NONCE',
+      'ERR_STALE_ROUND',
+      'ERR_UNKNOWN_KEY',
+    ]);
   });
 });

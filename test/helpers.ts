@@ -46,7 +46,10 @@ export async function makeKey(dir: string, name: string): Promise<{ key: Signing
 
 /** Resolves with the first event payload that satisfies `predicate`. */
 export function nextEvent<T>(
-  emitter: { on(name: string, listener: (value: T) => void): unknown; off(name: string, listener: (value: T) => void): unknown },
+  emitter: {
+    on(name: string, listener: (value: T) => void): unknown;
+    off(name: string, listener: (value: T) => void): unknown;
+  },
   name: string,
   predicate: (value: T) => boolean = () => true,
 ): Promise<T> {

@@ -11,12 +11,16 @@ describe('run config', () => {
   });
 
   it('names the bad field', () => {
-    expect(() => parseConfig(runConfigSchema, 'model: mlp\nrounds: 0\n', 'run.yaml')).toThrow(/run.yaml: rounds/);
-    expect(() => parseConfig(runConfigSchema, 'model: resnet\nrounds: 2\n', 'run.yaml')).toThrow(/model/);
-    expect(() => parseConfig(runConfigSchema, 'model: mlp\nrounds: 2\nminUpdates: 5\nworkersPerRound: 3\n', 'r')).toThrow(
-      /minUpdates: cannot exceed workersPerRound/,
+    expect(() => parseConfig(runConfigSchema, 'model: mlp\nrounds: 0\n', 'run.yaml')).toThrow(
+      /run.yaml: rounds/,
     );
-    expect(() => parseConfig(runConfigSchema, 'model: mlp\nrounds: 2\nsurprise: 1\n', 'r')).toThrow(/surprise/);
+    expect(() => parseConfig(runConfigSchema, 'model: resnet\nrounds: 2\n', 'run.yaml')).toThrow(/model/);
+    expect(() =>
+      parseConfig(runConfigSchema, 'model: mlp\nrounds: 2\nminUpdates: 5\nworkersPerRound: 3\n', 'r'),
+    ).toThrow(/minUpdates: cannot exceed workersPerRound/);
+    expect(() => parseConfig(runConfigSchema, 'model: mlp\nrounds: 2\nsurprise: 1\n', 'r')).toThrow(
+      /surprise/,
+    );
   });
 
   it('rejects a short API token in the coordinator config', () => {

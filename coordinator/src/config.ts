@@ -5,12 +5,18 @@ export const coordinatorConfigSchema = z
   .object({
     /** gRPC federation plane. Port 0 picks a free port. */
     grpc: z
-      .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(7070) })
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(7070),
+      })
       .strict()
       .default({ host: '127.0.0.1', port: 7070 }),
     /** HTTP control plane (JSON API). Port 0 picks a free port. */
     http: z
-      .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(7080) })
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(7080),
+      })
       .strict()
       .default({ host: '127.0.0.1', port: 7080 }),
     /** Redis holding run and round state and the BullMQ queues. */
@@ -26,7 +32,11 @@ export const coordinatorConfigSchema = z
     apiToken: z.string().min(16, 'use at least 16 characters'),
     /** Workers enrolled at start: name, organisation and public JWK file. */
     workers: z
-      .array(z.object({ name: z.string().min(1), org: z.string().default(''), publicKeyFile: z.string() }).strict())
+      .array(
+        z
+          .object({ name: z.string().min(1), org: z.string().default(''), publicKeyFile: z.string() })
+          .strict(),
+      )
       .default([]),
     /** Chunk size for model and update streams. */
     chunkBytes: z
@@ -74,7 +84,10 @@ export const runConfigSchema = z
       .int()
       .min(1_000)
       .default(10 * 60_000),
-    strategy: z.object({ name: z.literal('fedavg') }).strict().default({ name: 'fedavg' }),
+    strategy: z
+      .object({ name: z.literal('fedavg') })
+      .strict()
+      .default({ name: 'fedavg' }),
     train: z
       .object({
         epochs: z.number().int().min(1).max(1000).default(5),
@@ -84,7 +97,12 @@ export const runConfigSchema = z
       .strict()
       .default({ epochs: 5, batchSize: 10, learningRate: 0.05 }),
     /** Seed of the initial weights and of the workers' local shuffling. */
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0),
     /** Held-out data the coordinator evaluates each new global model on (the model team's own). */
     evaluation: z
       .object({
@@ -99,7 +117,11 @@ export const runConfigSchema = z
   })
   .strict()
   .superRefine((run, ctx) => {
-    if (run.minUpdates !== undefined && run.workersPerRound !== undefined && run.minUpdates > run.workersPerRound) {
+    if (
+      run.minUpdates !== undefined &&
+      run.workersPerRound !== undefined &&
+      run.minUpdates > run.workersPerRound
+    ) {
       ctx.addIssue({ code: 'custom', path: ['minUpdates'], message: 'cannot exceed workersPerRound' });
     }
   });

@@ -60,7 +60,10 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   readonly #service: FederationService;
   readonly #blobs: DiskBlobStore;
   readonly #evaluator = new TfjsEvaluator();
-  readonly #grpcServer = new grpc.Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_permit_without_calls': 1 });
+  readonly #grpcServer = new grpc.Server({
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
   #httpServer: Server | undefined;
   #grpcPort = 0;
 
@@ -84,7 +87,12 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       onlineFreshMs: config.pingIntervalMs * 3,
       notify: (keyIds, runId, round) => dispatcher.notify(keyIds, runId, round),
     });
-    this.#scheduler = new RoundScheduler({ connection: this.#bullRedis, prefix: config.prefix, steps: this.#engine, logger });
+    this.#scheduler = new RoundScheduler({
+      connection: this.#bullRedis,
+      prefix: config.prefix,
+      steps: this.#engine,
+      logger,
+    });
     this.#engine.bind(this.#scheduler);
     this.#service = new FederationService({
       config,
@@ -119,15 +127,19 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       await Promise.all([this.#redis.connect(), this.#subscriber.connect()]);
     } catch (err) {
       await this.#disconnectRedis();
-      throw new SiloError('ERR_UNAVAILABLE', `cannot reach Redis at ${this.config.redisUrl}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new SiloError(
+        'ERR_UNAVAILABLE',
+        `cannot reach Redis at ${this.config.redisUrl}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     const backend = await initBackend();
     this.logger.info({ backend }, 'tfjs backend');
     await this.enrollment.load(this.config.workers);
     await this.#dispatcher.start((notice) => this.#service.deliver(notice));
-    this.#grpcServer.addService(federationService as unknown as grpc.ServiceDefinition, this.#service.handlers());
+    this.#grpcServer.addService(federationService, this.#service.handlers());
     this.#grpcPort = await new Promise<number>((resolve, reject) => {
       this.#grpcServer.bindAsync(
         `${this.config.grpc.host}:${this.config.grpc.port}`,
@@ -220,13 +232,22 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       .route('GET', '/v1/runs/:id/model', async ({ params }) => {
         const run = await this.state.getRun(params['id'] ?? '');
         return {
-          json: { model: run.config.model, layout: run.layout, digest: run.checkpoint, round: run.round, status: run.status },
+          json: {
+            model: run.config.model,
+            layout: run.layout,
+            digest: run.checkpoint,
+            round: run.round,
+            status: run.status,
+          },
         };
       })
       .route('GET', '/v1/runs/:id/weights', async ({ params }) => {
         const run = await this.state.getRun(params['id'] ?? '');
         const bytes = await this.#blobs.get(run.checkpoint);
-        return { bytes, headers: { 'content-type': 'application/octet-stream', 'x-silo-digest': run.checkpoint } };
+        return {
+          bytes,
+          headers: { 'content-type': 'application/octet-stream', 'x-silo-digest': run.checkpoint },
+        };
       })
       .route('GET', '/v1/workers', async () => ({
         json: {
@@ -235,11 +256,24 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
         },
       }))
       .route('POST', '/v1/workers', async ({ body }) => {
-        const { name, org, publicJwk } = (body ?? {}) as { name?: unknown; org?: unknown; publicJwk?: unknown };
-        if (typeof name !== 'string' || name.length === 0 || typeof publicJwk !== 'object' || publicJwk === null) {
+        const { name, org, publicJwk } = (body ?? {}) as {
+          name?: unknown;
+          org?: unknown;
+          publicJwk?: unknown;
+        };
+        if (
+          typeof name !== 'string' ||
+          name.length === 0 ||
+          typeof publicJwk !== 'object' ||
+          publicJwk === null
+        ) {
           throw new SiloError('ERR_BAD_INPUT', 'enrollment needs a name and a publicJwk object');
         }
-        const entry = await this.enrollment.enroll(publicJwk as never, name, typeof org === 'string' ? org : '');
+        const entry = await this.enrollment.enroll(
+          publicJwk as never,
+          name,
+          typeof org === 'string' ? org : '',
+        );
         return { status: 201, json: entry };
       });
   }

@@ -24,7 +24,9 @@ export class Enrollment {
       try {
         jwk = JSON.parse(await readFile(worker.publicKeyFile, 'utf8')) as PublicJwk;
       } catch (err) {
-        throw new SiloError('ERR_BAD_CONFIG', `workers: cannot read public key ${worker.publicKeyFile}`, { cause: err });
+        throw new SiloError('ERR_BAD_CONFIG', `workers: cannot read public key ${worker.publicKeyFile}`, {
+          cause: err,
+        });
       }
       await this.enroll(jwk, worker.name, worker.org);
     }

@@ -1,6 +1,14 @@
 import type * as tf from '@tensorflow/tfjs';
 import { loadMnist, type Dataset } from '@silo/data';
-import { buildModel, evaluate, getFlatWeights, modelLayout, modelSpecDigest, parseModelSpec, setFlatWeights } from '@silo/model';
+import {
+  buildModel,
+  evaluate,
+  getFlatWeights,
+  modelLayout,
+  modelSpecDigest,
+  parseModelSpec,
+  setFlatWeights,
+} from '@silo/model';
 import type { Layout } from '@silo/tensors';
 import type { RunConfig } from './config.js';
 import type { RunRecord } from './state.js';
@@ -39,7 +47,11 @@ export class TfjsEvaluator implements Evaluator {
     const dataKey = `${evaluation.seed}:${evaluation.trainSize}:${evaluation.size}`;
     let data = this.#data.get(dataKey);
     if (data === undefined) {
-      data = loadMnist({ trainSize: evaluation.trainSize, testSize: evaluation.size, seed: evaluation.seed }).test;
+      data = loadMnist({
+        trainSize: evaluation.trainSize,
+        testSize: evaluation.size,
+        seed: evaluation.seed,
+      }).test;
       this.#data.set(dataKey, data);
     }
     let model = this.#models.get(run.id);

@@ -23,7 +23,6 @@ import type { Enrollment } from './enrollment.js';
 import type { RoundEngine } from './rounds.js';
 import type { AcceptedUpdate, StateStore } from './state.js';
 
-
 /** Options for {@link FederationService}. */
 export interface FederationServiceOptions {
   config: CoordinatorConfig;
@@ -78,7 +77,11 @@ export class FederationService {
         );
       },
       reportEvaluation: (_call, callback) => {
-        callback(toServiceError(new SiloError('ERR_BAD_INPUT', 'federated evaluation is not enabled on this coordinator')));
+        callback(
+          toServiceError(
+            new SiloError('ERR_BAD_INPUT', 'federated evaluation is not enabled on this coordinator'),
+          ),
+        );
       },
     };
   }
@@ -153,13 +156,19 @@ export class FederationService {
       throw new SiloError('ERR_UNAUTHENTICATED', 'join proof names another key');
     }
     if (typeof claims.iat !== 'number' || Math.abs(Date.now() - claims.iat) > JOIN_PROOF_WINDOW_MS) {
-      throw new SiloError('ERR_UNAUTHENTICATED', 'join proof is too old or from the future; check the worker clock');
+      throw new SiloError(
+        'ERR_UNAUTHENTICATED',
+        'join proof is too old or from the future; check the worker clock',
+      );
     }
     return keyId;
   }
 
   /** A worker that (re)joins picks up any instruction still open for it. */
-  async #resendOpenInstructions(keyId: string, call: grpc.ServerWritableStream<unknown, IInstruction>): Promise<void> {
+  async #resendOpenInstructions(
+    keyId: string,
+    call: grpc.ServerWritableStream<unknown, IInstruction>,
+  ): Promise<void> {
     for (const runId of await this.#o.state.listRuns()) {
       const run = await this.#o.state.getRun(runId);
       if (run.status !== 'running') continue;
@@ -202,9 +211,13 @@ export class FederationService {
     }
     const run = await this.#o.state.getRun(runId);
     const record = await this.#o.state.getRound(runId, round);
-    if (record === undefined) throw new SiloError('ERR_NOT_FOUND', `round ${round} of run ${runId} has not opened`);
+    if (record === undefined)
+      throw new SiloError('ERR_NOT_FOUND', `round ${round} of run ${runId} has not opened`);
     const bytes = await this.#o.blobs.get(record.base);
-    const size = Math.min(this.#o.config.chunkBytes, call.request.chunkBytes > 0 ? call.request.chunkBytes : Infinity);
+    const size = Math.min(
+      this.#o.config.chunkBytes,
+      call.request.chunkBytes > 0 ? call.request.chunkBytes : Infinity,
+    );
     await writeWithBackpressure(call, {
       header: { digest: record.base, totalBytes: bytes.byteLength, layout: run.layout, chunkBytes: size },
     });
@@ -233,7 +246,10 @@ export class FederationService {
    * Keeps a refused update on record under the round that was collecting when it was refused.
    * For an unverifiable manifest the claimed run and key are recorded as claims, nothing more.
    */
-  async #recordRejection(error: SiloError, claims: Partial<Pick<UpdateManifest, 'runId' | 'round' | 'keyId'>>): Promise<void> {
+  async #recordRejection(
+    error: SiloError,
+    claims: Partial<Pick<UpdateManifest, 'runId' | 'round' | 'keyId'>>,
+  ): Promise<void> {
     if (claims.runId === undefined) return;
     const run = await this.#o.state.getRun(claims.runId).catch(() => undefined);
     if (run === undefined) return;
@@ -258,28 +274,42 @@ export class FederationService {
     const run = await state.getRun(manifest.runId).catch((err: unknown) => {
       throw new SiloError('ERR_WRONG_RUN', `run ${manifest.runId} does not exist`, { cause: err });
     });
-    const earlier = (await state.updates(manifest.runId, manifest.round)).find((u) => u.keyId === manifest.keyId);
+    const earlier = (await state.updates(manifest.runId, manifest.round)).find(
+      (u) => u.keyId === manifest.keyId,
+    );
     if (earlier !== undefined) return this.#duplicate(manifest, earlier);
     if (run.status !== 'running') throw new SiloError('ERR_WRONG_RUN', `run ${run.id} is ${run.status}`);
     const record = await state.getRound(manifest.runId, manifest.round);
     if (manifest.round !== run.round || record?.status !== 'collecting') {
-      throw new SiloError('ERR_STALE_ROUND', `round ${manifest.round} is not collecting (run is at round ${run.round})`);
+      throw new SiloError(
+        'ERR_STALE_ROUND',
+        `round ${manifest.round} is not collecting (run is at round ${run.round})`,
+      );
     }
     const nonce = await state.nonceFor(run.id, manifest.round, manifest.keyId);
     if (nonce === undefined || nonce !== manifest.nonce) {
       throw new SiloError('ERR_BAD_NONCE', `no instruction with this nonce was issued to ${manifest.keyId}`);
     }
     if (manifest.baseDigest !== record.base) {
-      throw new SiloError('ERR_BASE_MISMATCH', `update starts from ${manifest.baseDigest}, round ${manifest.round} from ${record.base}`);
+      throw new SiloError(
+        'ERR_BASE_MISMATCH',
+        `update starts from ${manifest.baseDigest}, round ${manifest.round} from ${record.base}`,
+      );
     }
     const length = layoutSize(run.layout);
     if (manifest.updateBytes !== length * 4) {
-      throw new SiloError('ERR_SHAPE_MISMATCH', `update has ${manifest.updateBytes} bytes, the model needs ${length * 4}`);
+      throw new SiloError(
+        'ERR_SHAPE_MISMATCH',
+        `update has ${manifest.updateBytes} bytes, the model needs ${length * 4}`,
+      );
     }
     if (manifest.updateBytes > this.#o.config.maxUpdateBytes) {
       throw new SiloError('ERR_TOO_LARGE', `update of ${manifest.updateBytes} bytes exceeds maxUpdateBytes`);
     }
-    const assembler = new ChunkAssembler({ expectedBytes: manifest.updateBytes, maxBytes: this.#o.config.maxUpdateBytes });
+    const assembler = new ChunkAssembler({
+      expectedBytes: manifest.updateBytes,
+      maxBytes: this.#o.config.maxUpdateBytes,
+    });
     for (let part = await parts.next(); part.done !== true; part = await parts.next()) {
       if (part.value.data === null || part.value.data === undefined) {
         throw new SiloError('ERR_STREAM', 'only data chunks may follow the manifest');
@@ -299,10 +329,14 @@ export class FederationService {
       acceptedAt: Date.now(),
     };
     const outcome = await state.acceptUpdate(run.id, manifest.round, update);
-    if (outcome.outcome === 'closed') throw new SiloError('ERR_STALE_ROUND', `round ${manifest.round} closed during upload`);
+    if (outcome.outcome === 'closed')
+      throw new SiloError('ERR_STALE_ROUND', `round ${manifest.round} closed during upload`);
     if (outcome.outcome === 'duplicate') return this.#duplicate(manifest, outcome.first);
     this.#events?.accepted({ ...update, runId: run.id, round: manifest.round });
-    this.#o.logger.info({ runId: run.id, round: manifest.round, keyId: manifest.keyId, count: outcome.count }, 'update accepted');
+    this.#o.logger.info(
+      { runId: run.id, round: manifest.round, keyId: manifest.keyId, count: outcome.count },
+      'update accepted',
+    );
     await this.#o.engine.onAccepted(run.id, manifest.round, outcome.count);
     return receiptOf(manifest.round, run.id, update, false, outcome.count);
   }
@@ -312,14 +346,23 @@ export class FederationService {
       throw new SiloError('ERR_BAD_NONCE', `no instruction with this nonce was issued to ${manifest.keyId}`);
     }
     if (earlier.updateDigest !== manifest.updateDigest) {
-      throw new SiloError('ERR_REPLAYED_NONCE', `the nonce of round ${manifest.round} was already used by another update`);
+      throw new SiloError(
+        'ERR_REPLAYED_NONCE',
+        `the nonce of round ${manifest.round} was already used by another update`,
+      );
     }
     const count = await this.#o.state.countUpdates(manifest.runId, manifest.round);
     return receiptOf(manifest.round, manifest.runId, earlier, true, count);
   }
 }
 
-function receiptOf(round: number, runId: string, update: AcceptedUpdate, duplicate: boolean, count: number): IReceipt {
+function receiptOf(
+  round: number,
+  runId: string,
+  update: AcceptedUpdate,
+  duplicate: boolean,
+  count: number,
+): IReceipt {
   return {
     runId,
     round,
@@ -334,8 +377,14 @@ function receiptOf(round: number, runId: string, update: AcceptedUpdate, duplica
 /** Reads the claimed run, round and key of a manifest that failed verification; never trusted. */
 function unverifiedClaims(jws: FlattenedJws): Partial<Pick<UpdateManifest, 'runId' | 'round' | 'keyId'>> {
   try {
-    const payload = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    const header = JSON.parse(Buffer.from(jws.protected, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const payload = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    const header = JSON.parse(Buffer.from(jws.protected, 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     const claims: Partial<Pick<UpdateManifest, 'runId' | 'round' | 'keyId'>> = {};
     if (typeof payload['runId'] === 'string') claims.runId = payload['runId'];
     if (typeof payload['round'] === 'number') claims.round = payload['round'];

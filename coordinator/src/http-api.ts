@@ -69,7 +69,10 @@ export class HttpApi {
       const response = await route.handler({ params, body });
       if ('json' in response) send(res, response.status ?? 200, response.json);
       else {
-        res.writeHead(response.status ?? 200, { ...response.headers, 'content-length': response.bytes.byteLength });
+        res.writeHead(response.status ?? 200, {
+          ...response.headers,
+          'content-length': response.bytes.byteLength,
+        });
         res.end(response.bytes);
       }
       return;
@@ -109,7 +112,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new SiloError('ERR_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES)
+      throw new SiloError('ERR_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk);
   }
   if (size === 0) return {};

@@ -63,7 +63,10 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     }
     const online = await state.onlineWorkers(this.#o.onlineFreshMs);
     if (online.length < run.config.minWorkers) {
-      this.#o.logger.info({ runId, round, online: online.length, need: run.config.minWorkers }, 'waiting for workers');
+      this.#o.logger.info(
+        { runId, round, online: online.length, need: run.config.minWorkers },
+        'waiting for workers',
+      );
       return 'waiting';
     }
     const sampled = sampleWorkers(
@@ -128,7 +131,8 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     const record = await state.getRound(runId, round);
     if (record === undefined) throw new SiloError('ERR_INTERNAL', `round ${round} of ${runId} vanished`);
     const accepted = await state.updates(runId, round);
-    if (accepted.length === 0) throw new SiloError('ERR_INTERNAL', `round ${round} of ${runId} has no updates`);
+    if (accepted.length === 0)
+      throw new SiloError('ERR_INTERNAL', `round ${round} of ${runId} has no updates`);
     const length = layoutSize(run.layout);
     const base = fromCanonicalBytes(await blobs.get(record.base), length);
     const updates: ClientUpdate[] = [];
@@ -164,7 +168,13 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     const last = round >= run.config.rounds;
     if (await state.closeRound(runId, summary, last)) {
       this.#o.logger.info(
-        { runId, round, updates: summary.numUpdates, evalAccuracy: summary.evalAccuracy, aggregateMs: Date.now() - started },
+        {
+          runId,
+          round,
+          updates: summary.numUpdates,
+          evalAccuracy: summary.evalAccuracy,
+          aggregateMs: Date.now() - started,
+        },
         'round closed',
       );
       this.emit('round-closed', { runId, summary });
@@ -175,6 +185,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
 
   async #openNext(runId: string, round: number): Promise<void> {
     const run = await this.#o.state.getRun(runId);
-    if (run.status === 'running' && run.round === round + 1) await this.#jobs.schedule('open', { runId, round: round + 1 });
+    if (run.status === 'running' && run.round === round + 1)
+      await this.#jobs.schedule('open', { runId, round: round + 1 });
   }
 }

@@ -201,7 +201,12 @@ export class StateStore {
   }
 
   /** Opens a round (idempotent: an existing round keeps its nonces and sample). */
-  async openRound(id: string, round: number, record: RoundRecord, nonces: Map<string, string>): Promise<boolean> {
+  async openRound(
+    id: string,
+    round: number,
+    record: RoundRecord,
+    nonces: Map<string, string>,
+  ): Promise<boolean> {
     const key = this.#round(id, round);
     const fresh = await this.#redis.hsetnx(key, 'status', record.status);
     if (fresh === 0) return false;
@@ -240,9 +245,18 @@ export class StateStore {
     id: string,
     round: number,
     update: AcceptedUpdate,
-  ): Promise<{ outcome: 'accepted'; count: number } | { outcome: 'duplicate'; first: AcceptedUpdate } | { outcome: 'closed' }> {
+  ): Promise<
+    | { outcome: 'accepted'; count: number }
+    | { outcome: 'duplicate'; first: AcceptedUpdate }
+    | { outcome: 'closed' }
+  > {
     const key = this.#round(id, round);
-    const [count, json] = await this.#redis.siloAcceptUpdate(key, `${key}:updates`, update.keyId, JSON.stringify(update));
+    const [count, json] = await this.#redis.siloAcceptUpdate(
+      key,
+      `${key}:updates`,
+      update.keyId,
+      JSON.stringify(update),
+    );
     if (count === -1) return { outcome: 'closed' };
     if (count === 0) return { outcome: 'duplicate', first: JSON.parse(json) as AcceptedUpdate };
     return { outcome: 'accepted', count };

@@ -36,7 +36,11 @@ export class Trainer {
   }
 
   /** Trains from `base` and returns the delta (local − base) with the training metrics. */
-  async train(base: Float32Array, layout: Layout, options: LocalTraining): Promise<{ delta: Float32Array; result: TrainResult }> {
+  async train(
+    base: Float32Array,
+    layout: Layout,
+    options: LocalTraining,
+  ): Promise<{ delta: Float32Array; result: TrainResult }> {
     const model = this.#model(options.modelSpecJson, options.seed);
     if (layoutSize(layout) !== base.length) {
       throw new SiloError('ERR_SHAPE_MISMATCH', 'global model layout does not match its bytes');

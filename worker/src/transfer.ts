@@ -34,15 +34,22 @@ export async function fetchModel(
         if (header !== undefined) throw new SiloError('ERR_STREAM', 'model stream sent two headers');
         const total = Number(message.header.totalBytes);
         if (total > options.maxBytes) {
-          throw new SiloError('ERR_TOO_LARGE', `global model of ${total} bytes exceeds maxModelBytes ${options.maxBytes}`);
+          throw new SiloError(
+            'ERR_TOO_LARGE',
+            `global model of ${total} bytes exceeds maxModelBytes ${options.maxBytes}`,
+          );
         }
         header = {
           digest: message.header.digest ?? '',
-          layout: (message.header.layout ?? []).map((t) => ({ name: t.name ?? '', shape: [...(t.shape ?? [])] })),
+          layout: (message.header.layout ?? []).map((t) => ({
+            name: t.name ?? '',
+            shape: [...(t.shape ?? [])],
+          })),
         };
         assembler = new ChunkAssembler({ expectedBytes: total, maxBytes: options.maxBytes });
       } else if (message.data !== null && message.data !== undefined) {
-        if (assembler === undefined) throw new SiloError('ERR_STREAM', 'model stream sent data before its header');
+        if (assembler === undefined)
+          throw new SiloError('ERR_STREAM', 'model stream sent data before its header');
         assembler.push(message.data);
       }
     }
@@ -50,7 +57,8 @@ export async function fetchModel(
     stream.cancel();
     throw fromServiceError(err);
   }
-  if (header === undefined || assembler === undefined) throw new SiloError('ERR_STREAM', 'model stream had no header');
+  if (header === undefined || assembler === undefined)
+    throw new SiloError('ERR_STREAM', 'model stream had no header');
   return { digest: header.digest, layout: header.layout, bytes: assembler.finish(header.digest) };
 }
 
@@ -73,7 +81,8 @@ export async function uploadUpdate(
   if (stream === undefined) throw new SiloError('ERR_INTERNAL', 'submitUpdate did not start');
   try {
     await writeWithBackpressure(stream, { manifest });
-    for (const chunk of chunkBytes(bytes, options.chunkBytes)) await writeWithBackpressure(stream, { data: chunk });
+    for (const chunk of chunkBytes(bytes, options.chunkBytes))
+      await writeWithBackpressure(stream, { data: chunk });
     stream.end();
   } catch {
     // The coordinator closed the stream early (a rejection): its answer says why.

@@ -41,7 +41,12 @@ export interface WorkerOptions {
 }
 
 /** Computes a reconnect delay: exponential growth capped at `maxMs`, with full jitter. */
-export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random = Math.random,
+): number {
   const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
   return Math.round(ceiling * random());
 }
@@ -62,11 +67,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
   constructor(options: WorkerOptions) {
     super();
     this.#o = options;
-    this.#client = createFederationClient(options.coordinator, options.credentials ?? grpc.credentials.createInsecure(), {
-      'grpc.keepalive_time_ms': 30_000,
-      'grpc.keepalive_timeout_ms': 10_000,
-      'grpc.max_receive_message_length': 8 * 1024 * 1024,
-    });
+    this.#client = createFederationClient(
+      options.coordinator,
+      options.credentials ?? grpc.credentials.createInsecure(),
+      {
+        'grpc.keepalive_time_ms': 30_000,
+        'grpc.keepalive_timeout_ms': 10_000,
+        'grpc.max_receive_message_length': 8 * 1024 * 1024,
+      },
+    );
   }
 
   /** Starts the connect loop; it runs until {@link stop}. */
@@ -117,7 +126,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
           this.#o.logger.info({ coordinator: this.#o.coordinator }, 'joined');
           this.emit('joined');
         }
-        if (instruction.train !== null && instruction.train !== undefined) this.#enqueue(instruction.train as TrainInstruction);
+        if (instruction.train !== null && instruction.train !== undefined)
+          this.#enqueue(instruction.train as TrainInstruction);
       }
     } catch (err) {
       throw fromServiceError(err);
@@ -136,7 +146,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
         const error = toSiloError(err);
         // Let a later re-sent instruction for the same round try again.
         this.#seen.delete(key);
-        this.#o.logger.error({ runId: train.runId, round: train.round, code: error.code, message: error.message }, 'round failed');
+        this.#o.logger.error(
+          { runId: train.runId, round: train.round, code: error.code, message: error.message },
+          'round failed',
+        );
         this.emit('failed', { runId: train.runId, round: train.round, error });
       }),
     );
@@ -144,7 +157,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   async #train(train: TrainInstruction): Promise<void> {
     const deadline = Number(train.deadlineUnixMs);
-    if (Date.now() > deadline) throw new SiloError('ERR_STALE_ROUND', `round ${train.round} deadline has passed`);
+    if (Date.now() > deadline)
+      throw new SiloError('ERR_STALE_ROUND', `round ${train.round} deadline has passed`);
     const started = Date.now();
     const model = await fetchModel(
       this.#client,
@@ -152,10 +166,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
       { deadline, maxBytes: this.#o.maxModelBytes ?? 1024 * 1024 * 1024 },
     );
     if (model.digest !== train.baseDigest) {
-      throw new SiloError('ERR_BASE_MISMATCH', `coordinator sent model ${model.digest}, instruction names ${train.baseDigest}`);
+      throw new SiloError(
+        'ERR_BASE_MISMATCH',
+        `coordinator sent model ${model.digest}, instruction names ${train.baseDigest}`,
+      );
     }
     const hyper = train.hyperparameters;
-    if (hyper === null || hyper === undefined) throw new SiloError('ERR_BAD_INPUT', 'instruction has no hyper-parameters');
+    if (hyper === null || hyper === undefined)
+      throw new SiloError('ERR_BAD_INPUT', 'instruction has no hyper-parameters');
     const base = fromCanonicalBytes(model.bytes);
     const { delta, result } = await this.#o.trainer.train(base, model.layout, {
       modelSpecJson: train.modelSpecJson,
@@ -179,14 +197,24 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const jws = await signManifest(this.#o.key, manifest);
     const receipt = await this.#submitWithRetry(jws, bytes, deadline);
     this.#o.logger.info(
-      { runId: train.runId, round: train.round, loss: result.loss, accuracy: result.accuracy, ms: Date.now() - started },
+      {
+        runId: train.runId,
+        round: train.round,
+        loss: result.loss,
+        accuracy: result.accuracy,
+        ms: Date.now() - started,
+      },
       'update accepted',
     );
     this.emit('submitted', { receipt, manifest });
   }
 
   /** A lost connection during upload is retried; the coordinator answers a repeat with the first receipt. */
-  async #submitWithRetry(jws: Awaited<ReturnType<typeof signManifest>>, bytes: Uint8Array, deadline: number): Promise<Receipt> {
+  async #submitWithRetry(
+    jws: Awaited<ReturnType<typeof signManifest>>,
+    bytes: Uint8Array,
+    deadline: number,
+  ): Promise<Receipt> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await uploadUpdate(this.#client, jws, bytes, { deadline });

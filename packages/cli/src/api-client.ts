@@ -17,13 +17,21 @@ export function apiTarget(options: { coordinator?: string; token?: string }): Ap
 }
 
 /** Calls the coordinator's HTTP API and returns parsed JSON; API errors keep their code. */
-export async function callApi<T>(target: ApiTarget, method: string, path: string, body?: unknown): Promise<T> {
+export async function callApi<T>(
+  target: ApiTarget,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const response = await request(target, method, path, body);
   return (await response.json()) as T;
 }
 
 /** Downloads raw bytes from the API, with the response headers. */
-export async function downloadBytes(target: ApiTarget, path: string): Promise<{ bytes: Uint8Array; headers: Headers }> {
+export async function downloadBytes(
+  target: ApiTarget,
+  path: string,
+): Promise<{ bytes: Uint8Array; headers: Headers }> {
   const response = await request(target, 'GET', path);
   return { bytes: new Uint8Array(await response.arrayBuffer()), headers: response.headers };
 }
@@ -39,12 +47,18 @@ async function request(target: ApiTarget, method: string, path: string, body?: u
     if (body !== undefined) init.body = JSON.stringify(body);
     response = await fetch(`${target.url}${path}`, init);
   } catch (err) {
-    throw new SiloError('ERR_UNAVAILABLE', `cannot reach the coordinator at ${target.url}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new SiloError(
+      'ERR_UNAVAILABLE',
+      `cannot reach the coordinator at ${target.url}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   if (!response.ok) {
-    const payload = (await response.json().catch(() => ({}))) as { error?: { code?: unknown; message?: unknown } };
+    const payload = (await response.json().catch(() => ({}))) as {
+      error?: { code?: unknown; message?: unknown };
+    };
     const code = isSiloErrorCode(payload.error?.code) ? payload.error.code : 'ERR_INTERNAL';
     const message = typeof payload.error?.message === 'string' ? payload.error.message : response.statusText;
     throw new SiloError(code, `${method} ${path}: ${message}`);

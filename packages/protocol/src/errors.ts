@@ -9,7 +9,7 @@ export function toServiceError(err: unknown): Partial<grpc.StatusObject> & { cod
   const siloError = toSiloError(err);
   const metadata = new grpc.Metadata();
   metadata.set(ERROR_CODE_METADATA_KEY, siloError.code);
-  return { code: grpcStatusOf(siloError.code) as grpc.status, details: siloError.message, metadata };
+  return { code: grpcStatusOf(siloError.code), details: siloError.message, metadata };
 }
 
 /** Recovers a SiloError from a gRPC error, keeping the code the peer sent. */

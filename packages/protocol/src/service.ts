@@ -96,7 +96,7 @@ export interface FederationClient extends grpc.Client {
 }
 
 const FederationClientConstructor = grpc.makeGenericClientConstructor(
-  federationService as unknown as grpc.ServiceDefinition,
+  federationService,
   'silo.v1.Federation',
 );
 

@@ -11,6 +11,8 @@ export function keysCommand(program: Command): void {
     .action(async (options: { out: string }) => {
       const pair = await generateKeyPair();
       const { privatePath, publicPath } = await writeKeyPair(options.out, pair);
-      process.stdout.write(`key id:      ${pair.keyId}\nprivate key: ${privatePath} (mode 0600)\npublic key:  ${publicPath}\n`);
+      process.stdout.write(
+        `key id:      ${pair.keyId}\nprivate key: ${privatePath} (mode 0600)\npublic key:  ${publicPath}\n`,
+      );
     });
 }

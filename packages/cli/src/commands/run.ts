@@ -23,8 +23,12 @@ function withTarget(command: Command): Command {
 export function formatRound(view: RunView, index: number): string {
   const r = view.history[index];
   if (r === undefined) return '';
-  const acc = r.evalAccuracy !== undefined ? `accuracy ${(r.evalAccuracy * 100).toFixed(2)}%` : `train acc ${(r.trainAccuracy * 100).toFixed(2)}%`;
-  const loss = r.evalLoss !== undefined ? `loss ${r.evalLoss.toFixed(4)}` : `train loss ${r.trainLoss.toFixed(4)}`;
+  const acc =
+    r.evalAccuracy !== undefined
+      ? `accuracy ${(r.evalAccuracy * 100).toFixed(2)}%`
+      : `train acc ${(r.trainAccuracy * 100).toFixed(2)}%`;
+  const loss =
+    r.evalLoss !== undefined ? `loss ${r.evalLoss.toFixed(4)}` : `train loss ${r.trainLoss.toFixed(4)}`;
   return `round ${String(r.round).padStart(3)}/${view.rounds}  ${acc}  ${loss}  updates ${r.numUpdates}  rejected ${r.rejected}  ${(r.durationMs / 1000).toFixed(1)}s`;
 }
 
@@ -48,7 +52,8 @@ export async function followRun(
 }
 
 async function watch(target: ApiTarget, id: string): Promise<RunView> {
-  if (!process.stdout.isTTY) return followRun(target, id, (view, i) => process.stdout.write(`${formatRound(view, i)}\n`));
+  if (!process.stdout.isTTY)
+    return followRun(target, id, (view, i) => process.stdout.write(`${formatRound(view, i)}\n`));
   const first = await callApi<RunView>(target, 'GET', `/v1/runs/${id}`);
   const bar = new SingleBar({
     format: 'round {value}/{total} [{bar}] {percentage}% | {metrics}',
@@ -92,7 +97,8 @@ export function runCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(runs)}\n`);
         return;
       }
-      for (const r of runs) process.stdout.write(`${r.id}  ${r.status.padEnd(9)}  round ${r.round}/${r.rounds}  ${r.name}\n`);
+      for (const r of runs)
+        process.stdout.write(`${r.id}  ${r.status.padEnd(9)}  round ${r.round}/${r.rounds}  ${r.name}\n`);
     });
 
   withTarget(run.command('status <id>'))
@@ -113,7 +119,9 @@ export function runCommand(program: Command): void {
     .description('follow a run with a progress bar over rounds, showing loss and accuracy')
     .action(async (id: string, options: TargetOptions) => {
       const view = await watch(apiTarget(options), id);
-      process.stdout.write(`run ${view.id} ${view.status}${view.error !== undefined ? `: ${view.error}` : ''}\n`);
+      process.stdout.write(
+        `run ${view.id} ${view.status}${view.error !== undefined ? `: ${view.error}` : ''}\n`,
+      );
       if (view.status !== 'completed') process.exitCode = 1;
     });
 
@@ -125,7 +133,9 @@ export function runCommand(program: Command): void {
     });
 
   withTarget(run.command('export <id>'))
-    .description('write the run’s current global model as a tfjs LayersModel directory (model.json + weights.bin)')
+    .description(
+      'write the run’s current global model as a tfjs LayersModel directory (model.json + weights.bin)',
+    )
     .requiredOption('--out <dir>', 'output directory')
     .action(async (id: string, options: TargetOptions & { out: string }) => {
       const digest = await exportRun(apiTarget(options), id, options.out);

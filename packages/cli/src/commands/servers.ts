@@ -47,7 +47,9 @@ export function workerCommand(program: Command): void {
     .command('worker')
     .description("a data owner's worker: trains locally, sends only signed weight updates")
     .command('start')
-    .description('start a worker from its config file; it dials out to the coordinator and reconnects with backoff')
+    .description(
+      'start a worker from its config file; it dials out to the coordinator and reconnects with backoff',
+    )
     .requiredOption('--config <file>', 'worker configuration file')
     .action(async (options: { config: string }) => {
       const worker = await startWorkerFromConfig(options.config);

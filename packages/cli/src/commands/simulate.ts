@@ -74,7 +74,9 @@ async function readReadyLine(child: ChildProcess): Promise<{ grpc: string; http:
   if (stdout === null) throw new SiloError('ERR_INTERNAL', 'coordinator has no stdout');
   const lines = createInterface({ input: stdout });
   return new Promise((resolveReady, reject) => {
-    child.once('exit', (code) => reject(new SiloError('ERR_UNAVAILABLE', `coordinator exited with code ${code} before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new SiloError('ERR_UNAVAILABLE', `coordinator exited with code ${code} before it was ready`)),
+    );
     lines.once('line', (line) => {
       try {
         resolveReady(JSON.parse(line) as { grpc: string; http: string });
@@ -99,14 +101,21 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
   const group = new ProcessGroup();
   let failure: SiloError | undefined;
   const fail = (what: string) => (code: number | null) => {
-    failure ??= new SiloError('ERR_UNAVAILABLE', `${what} exited unexpectedly (code ${code}); see the logs in ${dir}/logs`);
+    failure ??= new SiloError(
+      'ERR_UNAVAILABLE',
+      `${what} exited unexpectedly (code ${code}); see the logs in ${dir}/logs`,
+    );
   };
   try {
     await mkdir(join(dir, 'keys'), { recursive: true });
     await mkdir(join(dir, 'logs'), { recursive: true });
-    say(`Silo simulation: ${options.workers} workers, model ${options.model}, partition ${options.partition}, ` +
-      `${options.rounds} rounds × ${options.epochs} local epochs (batch ${options.batchSize}, lr ${options.lr})`);
-    say(`Redis: ${redis.url}${redis.private ? ' (private, started for this simulation)' : ''}; files and logs in ${dir}`);
+    say(
+      `Silo simulation: ${options.workers} workers, model ${options.model}, partition ${options.partition}, ` +
+        `${options.rounds} rounds × ${options.epochs} local epochs (batch ${options.batchSize}, lr ${options.lr})`,
+    );
+    say(
+      `Redis: ${redis.url}${redis.private ? ' (private, started for this simulation)' : ''}; files and logs in ${dir}`,
+    );
     const workers = [];
     for (let i = 0; i < options.workers; i++) {
       const name = `worker-${String(i).padStart(3, '0')}`;
@@ -141,7 +150,14 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
           name: w.name,
           coordinator: ready.grpc,
           keyFile: w.privatePath,
-          data: { kind: 'mnist', partition: options.partition, parts: options.workers, index, seed: options.seed, trainSize: options.trainSize },
+          data: {
+            kind: 'mnist',
+            partition: options.partition,
+            parts: options.workers,
+            index,
+            seed: options.seed,
+            trainSize: options.trainSize,
+          },
         }),
       );
       group.spawn(['worker', 'start', '--config', config], join(dir, 'logs', `${w.name}.log`), fail(w.name));
@@ -156,7 +172,12 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
       roundTimeoutMs: options.roundTimeoutMs,
       train: { epochs: options.epochs, batchSize: options.batchSize, learningRate: options.lr },
       seed: options.seed,
-      evaluation: { dataset: 'mnist-test', size: options.testSize, seed: options.seed, trainSize: options.trainSize },
+      evaluation: {
+        dataset: 'mnist-test',
+        size: options.testSize,
+        seed: options.seed,
+        trainSize: options.trainSize,
+      },
     });
     say(`run ${created.id} created; waiting for ${options.workers} workers to join`);
     const final = await followRun(target, created.id, (view, i) => {
@@ -176,19 +197,34 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
     say('summary');
     say(`  status            ${final.status}${final.error !== undefined ? ` (${final.error})` : ''}`);
     say(`  backend           workers: ${backends}`);
-    say(`  federated         ${last?.evalAccuracy !== undefined ? (last.evalAccuracy * 100).toFixed(2) : '?'}% accuracy on ${options.testSize} held-out digits after ${final.history.length} rounds, ${(federatedMs / 1000).toFixed(1)} s wall time`);
+    say(
+      `  federated         ${last?.evalAccuracy !== undefined ? (last.evalAccuracy * 100).toFixed(2) : '?'}% accuracy on ${options.testSize} held-out digits after ${final.history.length} rounds, ${(federatedMs / 1000).toFixed(1)} s wall time`,
+    );
     say(`  final model       ${final.checkpoint}`);
     if (options.baseline) {
       const epochs = options.rounds * options.epochs;
-      say(`  centralized       training the same model on all ${options.trainSize} digits for ${epochs} epochs …`);
+      say(
+        `  centralized       training the same model on all ${options.trainSize} digits for ${epochs} epochs …`,
+      );
       const backend = await initBackend();
       const t0 = Date.now();
-      const { train, test } = loadMnist({ trainSize: options.trainSize, testSize: options.testSize, seed: options.seed });
+      const { train, test } = loadMnist({
+        trainSize: options.trainSize,
+        testSize: options.testSize,
+        seed: options.seed,
+      });
       const model = buildModel(spec, options.seed);
-      await trainLocal(model, train, { epochs, batchSize: options.batchSize, learningRate: options.lr, seed: options.seed });
+      await trainLocal(model, train, {
+        epochs,
+        batchSize: options.batchSize,
+        learningRate: options.lr,
+        seed: options.seed,
+      });
       const metrics = evaluate(model, test);
       model.dispose();
-      say(`  centralized       ${(metrics.accuracy * 100).toFixed(2)}% accuracy (${backend}), ${((Date.now() - t0) / 1000).toFixed(1)} s wall time`);
+      say(
+        `  centralized       ${(metrics.accuracy * 100).toFixed(2)}% accuracy (${backend}), ${((Date.now() - t0) / 1000).toFixed(1)} s wall time`,
+      );
       if (last?.evalAccuracy !== undefined) {
         say(`  gap               ${((metrics.accuracy - last.evalAccuracy) * 100).toFixed(2)} points`);
       }
@@ -234,7 +270,11 @@ export function simulateCommand(program: Command): void {
     .option('--workers <n>', 'number of worker processes', int, 10)
     .option('--rounds <n>', 'federated rounds', int, 20)
     .option('--model <name>', 'mlp (the FedAvg paper 2NN) or cnn', 'mlp')
-    .option('--partition <scheme>', 'iid | label-shards:K (K digit classes per worker) | dirichlet:α', 'label-shards:2')
+    .option(
+      '--partition <scheme>',
+      'iid | label-shards:K (K digit classes per worker) | dirichlet:α',
+      'label-shards:2',
+    )
     .option('--epochs <n>', 'local epochs per round (E)', int, 5)
     .option('--batch-size <n>', 'local batch size (B)', int, 10)
     .option('--lr <rate>', 'local SGD learning rate', Number, 0.05)
@@ -243,8 +283,15 @@ export function simulateCommand(program: Command): void {
     .option('--test-size <n>', 'held-out digits for evaluation', int, 2000)
     .option('--no-baseline', 'skip the centralized baseline')
     .option('--round-timeout-ms <ms>', 'round deadline', int, 10 * 60_000)
-    .option('--redis-url <url>', 'Redis to use; a private redis-server is started when none answers', process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379')
-    .option('--dir <dir>', 'keep keys, configs, blobs and logs in this directory (default: a temp dir, removed)')
+    .option(
+      '--redis-url <url>',
+      'Redis to use; a private redis-server is started when none answers',
+      process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    )
+    .option(
+      '--dir <dir>',
+      'keep keys, configs, blobs and logs in this directory (default: a temp dir, removed)',
+    )
     .option('--out <dir>', 'export the final model to this directory')
     .action(async (options: SimulateOptions) => {
       await simulate(options);

@@ -14,20 +14,22 @@ export function workersCommand(program: Command): void {
     .requiredOption('--jwk <file>', "the worker's public JWK file (from silo keys generate)")
     .option('--coordinator <url>', 'coordinator HTTP API URL (default: $SILO_URL)')
     .option('--token <token>', 'API bearer token (default: $SILO_TOKEN)')
-    .action(async (options: { name: string; org: string; jwk: string; coordinator?: string; token?: string }) => {
-      let publicJwk: unknown;
-      try {
-        publicJwk = JSON.parse(await readFile(options.jwk, 'utf8'));
-      } catch (err) {
-        throw new SiloError('ERR_BAD_INPUT', `cannot read a JWK from ${options.jwk}`, { cause: err });
-      }
-      const entry = await callApi<{ keyId: string }>(apiTarget(options), 'POST', '/v1/workers', {
-        name: options.name,
-        org: options.org,
-        publicJwk,
-      });
-      process.stdout.write(`enrolled ${options.name}: key id ${entry.keyId}\n`);
-    });
+    .action(
+      async (options: { name: string; org: string; jwk: string; coordinator?: string; token?: string }) => {
+        let publicJwk: unknown;
+        try {
+          publicJwk = JSON.parse(await readFile(options.jwk, 'utf8'));
+        } catch (err) {
+          throw new SiloError('ERR_BAD_INPUT', `cannot read a JWK from ${options.jwk}`, { cause: err });
+        }
+        const entry = await callApi<{ keyId: string }>(apiTarget(options), 'POST', '/v1/workers', {
+          name: options.name,
+          org: options.org,
+          publicJwk,
+        });
+        process.stdout.write(`enrolled ${options.name}: key id ${entry.keyId}\n`);
+      },
+    );
   workers
     .command('list')
     .description('list enrolled and online workers')
@@ -35,18 +37,19 @@ export function workersCommand(program: Command): void {
     .option('--coordinator <url>', 'coordinator HTTP API URL (default: $SILO_URL)')
     .option('--token <token>', 'API bearer token (default: $SILO_TOKEN)')
     .action(async (options: { json?: boolean; coordinator?: string; token?: string }) => {
-      const result = await callApi<{ enrolled: { keyId: string; name: string; org: string }[]; online: { keyId: string }[] }>(
-        apiTarget(options),
-        'GET',
-        '/v1/workers',
-      );
+      const result = await callApi<{
+        enrolled: { keyId: string; name: string; org: string }[];
+        online: { keyId: string }[];
+      }>(apiTarget(options), 'GET', '/v1/workers');
       if (options.json === true) {
         process.stdout.write(`${JSON.stringify(result)}\n`);
         return;
       }
       const online = new Set(result.online.map((w) => w.keyId));
       for (const w of result.enrolled) {
-        process.stdout.write(`${w.keyId}  ${online.has(w.keyId) ? 'online ' : 'offline'}  ${w.name}  ${w.org}\n`);
+        process.stdout.write(
+          `${w.keyId}  ${online.has(w.keyId) ? 'online ' : 'offline'}  ${w.name}  ${w.org}\n`,
+        );
       }
     });
 }
