@@ -76,9 +76,11 @@ describe('silo simulate, as a newcomer runs it', () => {
       const { port } = server.address() as AddressInfo;
       const model = await tf.loadLayersModel(`http://127.0.0.1:${port}/model.json`);
       const { test } = loadMnist({ trainSize: 600, testSize: 300, seed: 0 });
-      const predictions = tf.tidy(() =>
-        (model.predict(tf.tensor2d(test.x, [test.size, 784])) as tf.Tensor).argMax(1).dataSync(),
+      const labels = tf.tidy(() =>
+        (model.predict(tf.tensor2d(test.x, [test.size, 784])) as tf.Tensor).argMax(1),
       );
+      const predictions = Array.from(await labels.data());
+      labels.dispose();
       const correct = predictions.reduce((n, label, i) => n + (label === test.y[i] ? 1 : 0), 0);
       // The exported model reproduces the accuracy the coordinator reported for the final round.
       expect(correct / test.size).toBeCloseTo(Number(reported?.[1]) / 100, 3);
