@@ -76,9 +76,9 @@ export const runConfigSchema = z
     minWorkers: z.number().int().min(1).default(1),
     /** Workers sampled per round; default: every connected worker. */
     workersPerRound: z.number().int().min(1).optional(),
-    /** Accepted updates that close a round early; default: every sampled worker. */
+    /** The quorum: accepted updates that close a round; default: every sampled worker. */
     minUpdates: z.number().int().min(1).optional(),
-    /** A round still short of its quorum after this long is aggregated if it has `minUpdates`, else fails. */
+    /** A round still short of its quorum after this long fails the run. */
     roundTimeoutMs: z
       .number()
       .int()

@@ -106,7 +106,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     const record = await state.getRound(runId, round);
     if (run.status !== 'running' || record?.status !== 'collecting') return;
     const count = await state.countUpdates(runId, round);
-    const needed = run.config.minUpdates ?? 1;
+    const needed = Math.min(run.config.minUpdates ?? record.sampled.length, record.sampled.length);
     if (count >= needed) {
       await this.#jobs.schedule('aggregate', { runId, round });
       return;

@@ -146,8 +146,8 @@ export class StateStore {
   async createRun(run: RunRecord): Promise<void> {
     const created = await this.#redis
       .multi()
-      .hsetnx(this.#run(run.id), 'id', run.id)
       .hset(this.#run(run.id), {
+        id: run.id,
         config: JSON.stringify(run.config),
         status: run.status,
         round: String(run.round),
