@@ -48,7 +48,7 @@ describe('a worker whose coordinator restarts', () => {
 
     const lost = nextEvent(worker, 'disconnected');
     await first.close();
-    expect((await lost)).toMatchObject({ code: 'ERR_UNAVAILABLE' });
+    expect(await lost).toMatchObject({ code: 'ERR_UNAVAILABLE' });
 
     const rejoined = nextEvent(worker, 'joined');
     const second = await Coordinator.start({ config, logger: quietLogger });
