@@ -59,6 +59,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   readonly #scheduler: RoundScheduler;
   readonly #service: FederationService;
   readonly #blobs: DiskBlobStore;
+  readonly #dispatcher: Dispatcher;
   readonly #evaluator = new TfjsEvaluator();
   readonly #grpcServer = new grpc.Server({
     'grpc.keepalive_time_ms': 30_000,
@@ -112,8 +113,6 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     this.#dispatcher = dispatcher;
   }
 
-  readonly #dispatcher: Dispatcher;
-
   /** Connects to Redis, loads enrolled workers and starts both servers and the scheduler. */
   static async start(options: CoordinatorOptions): Promise<Coordinator> {
     const logger = options.logger ?? createLogger({ name: 'coordinator' });
@@ -126,7 +125,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     try {
       await Promise.all([this.#redis.connect(), this.#subscriber.connect()]);
     } catch (err) {
-      await this.#disconnectRedis();
+      this.#disconnectRedis();
       throw new SiloError(
         'ERR_UNAVAILABLE',
         `cannot reach Redis at ${this.config.redisUrl}: ${(err as Error).message}`,
@@ -278,9 +277,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       });
   }
 
-  async #disconnectRedis(): Promise<void> {
+  #disconnectRedis(): void {
     for (const client of [this.#redis, this.#bullRedis, this.#subscriber]) client.disconnect();
-    await Promise.resolve();
   }
 
   /** Stops servers, the scheduler (waiting for a running step) and Redis connections. */
