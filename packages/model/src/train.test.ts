@@ -42,7 +42,15 @@ describe('trainLocal', () => {
     const data = digitsLike(500, 1);
     const before = evaluate(model, data);
     expect(before.loss).toBeGreaterThan(1.5);
-    const result = await trainLocal(model, data, { ...options, epochs: 2, batchSize: 32 });
+    const epochsSeen: { epoch: number; loss: number }[] = [];
+    const result = await trainLocal(model, data, {
+      ...options,
+      epochs: 2,
+      batchSize: 32,
+      onEpochEnd: (epoch, metrics) => epochsSeen.push({ epoch, loss: metrics.loss }),
+    });
+    expect(epochsSeen.map((e) => e.epoch)).toEqual([1, 2]);
+    expect(epochsSeen[1]?.loss).toBeCloseTo(result.loss, 6);
     const after = evaluate(model, data);
     expect(result.numExamples).toBe(500);
     expect(result.steps).toBe(2 * Math.ceil(500 / 32));

@@ -27,6 +27,8 @@ export interface TrainOptions {
   seed: number;
   /** Stops training between steps; the model then holds a partial update. */
   signal?: AbortSignal;
+  /** Called after each epoch with its 1-based number and that epoch's mean loss and accuracy. */
+  onEpochEnd?: (epoch: number, metrics: { loss: number; accuracy: number }) => void;
 }
 
 /** What one call of {@link trainLocal} did. */
@@ -91,6 +93,7 @@ export async function trainLocal(
           lastYield = performance.now();
         }
       }
+      options.onEpochEnd?.(epoch + 1, { loss: lossSum / data.size, accuracy: correct / data.size });
     }
   } finally {
     optimizer.dispose();

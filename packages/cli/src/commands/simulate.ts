@@ -214,11 +214,18 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
         seed: options.seed,
       });
       const model = buildModel(spec, options.seed);
+      const every = Math.max(1, Math.round(epochs / 10));
       await trainLocal(model, train, {
         epochs,
         batchSize: options.batchSize,
         learningRate: options.lr,
         seed: options.seed,
+        onEpochEnd: (epoch, m) => {
+          if (epoch % every !== 0 && epoch !== epochs) return;
+          say(
+            `                    epoch ${epoch}/${epochs}  train loss ${m.loss.toFixed(4)}  train accuracy ${(m.accuracy * 100).toFixed(2)}%`,
+          );
+        },
       });
       const metrics = evaluate(model, test);
       model.dispose();
