@@ -14,6 +14,7 @@ export type SiloErrorCode =
   | 'ERR_REPLAYED_NONCE'
   | 'ERR_BASE_MISMATCH'
   | 'ERR_DIGEST_MISMATCH'
+  | 'ERR_LEDGER_CORRUPT'
   | 'ERR_SHAPE_MISMATCH'
   | 'ERR_TOO_LARGE'
   | 'ERR_STREAM'
@@ -39,6 +40,7 @@ export const SILO_ERROR_CODES: readonly SiloErrorCode[] = [
   'ERR_REPLAYED_NONCE',
   'ERR_BASE_MISMATCH',
   'ERR_DIGEST_MISMATCH',
+  'ERR_LEDGER_CORRUPT',
   'ERR_SHAPE_MISMATCH',
   'ERR_TOO_LARGE',
   'ERR_STREAM',
@@ -89,6 +91,8 @@ const GRPC_STATUS: Record<SiloErrorCode, number> = {
   ERR_REPLAYED_NONCE: 6,
   ERR_BASE_MISMATCH: 9,
   ERR_DIGEST_MISMATCH: 3,
+  // DATA_LOSS: stored history is damaged and cannot be repaired without rewriting it.
+  ERR_LEDGER_CORRUPT: 15,
   ERR_SHAPE_MISMATCH: 3,
   ERR_TOO_LARGE: 8,
   ERR_STREAM: 3,
@@ -115,6 +119,7 @@ const HTTP_STATUS: Record<SiloErrorCode, number> = {
   ERR_REPLAYED_NONCE: 409,
   ERR_BASE_MISMATCH: 409,
   ERR_DIGEST_MISMATCH: 400,
+  ERR_LEDGER_CORRUPT: 500,
   ERR_SHAPE_MISMATCH: 400,
   ERR_TOO_LARGE: 413,
   ERR_STREAM: 400,
