@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { deleteKeysWithPrefix } from '../packages/cli/src/redis.js';
 import { generateKeyPair, loadSigningKey, writeKeyPair, type SigningKey } from '@silo/signing';
 
 /** The Redis the tests use: `REDIS_URL` or the local default. */
@@ -24,18 +24,8 @@ export function uniquePrefix(): string {
 }
 
 /** Deletes every Redis key under a prefix. */
-export async function cleanRedis(prefix: string): Promise<void> {
-  const client = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      if (keys.length > 0) await client.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
+export function cleanRedis(prefix: string): Promise<void> {
+  return deleteKeysWithPrefix(REDIS_URL, prefix);
 }
 
 /** A fresh key written to disk, loaded back as a signing key. */

@@ -83,3 +83,18 @@ export async function ensureRedis(url: string): Promise<RedisHandle> {
   await stop();
   throw new SiloError('ERR_UNAVAILABLE', `started redis-server on port ${port} but it does not answer`);
 }
+
+/** Deletes every key under `prefix:` (a finished simulation's or test's state). */
+export async function deleteKeysWithPrefix(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await client.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}

@@ -9,3 +9,4 @@ export {
 } from './errors.js';
 export { parseConfig, validateConfig, loadConfigFile } from './config.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
+export { createRng } from './random.js';

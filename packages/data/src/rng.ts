@@ -5,25 +5,9 @@
  * randomness in this package flows from {@link createRng}, never from `Math.random`.
  */
 
-/**
- * Creates a small deterministic pseudo-random generator (mulberry32) returning floats in [0, 1).
- *
- * For shuffling and partitioning only: it is fast and reproducible but NOT cryptographically
- * secure, and its 32-bit state is trivially predictable. Never use it for keys, nonces or masks.
- *
- * @param seed - any finite number; it is reduced to 32 bits, so seeds equal modulo 2^32 collide.
- * @returns a function yielding the next value of the stream on each call.
- */
-export function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRng } from '@silo/common';
+
+export { createRng };
 
 /** A uniform integer in [0, bound) drawn from `rng`. */
 export function randomInt(rng: () => number, bound: number): number {

@@ -1,20 +1,6 @@
-/**
- * Seeded permutations for the per-epoch shuffle of local training. (A copy of the data
- * package's generator would create a dependency the model package must not have; this one only
- * needs to be deterministic, not to match it.)
- */
+import { createRng } from '@silo/common';
 
-/** mulberry32: small, fast and reproducible; not for anything security-related. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded permutations for the per-epoch shuffle of local training. */
 
 /** Mixes two integers into one well-spread 32-bit seed (murmur3's finaliser). */
 function mixSeed(a: number, b: number): number {
@@ -26,7 +12,7 @@ function mixSeed(a: number, b: number): number {
 
 /** A Fisher–Yates permutation of `0 … n-1` that depends only on `(n, seed, epoch)`. */
 export function epochPermutation(n: number, seed: number, epoch: number): Int32Array {
-  const rng = mulberry32(mixSeed(seed, epoch));
+  const rng = createRng(mixSeed(seed, epoch));
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   for (let i = n - 1; i > 0; i--) {

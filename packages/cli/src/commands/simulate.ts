@@ -7,14 +7,13 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
 import { SiloError } from '@silo/common';
 import type { RunView } from '@silo/coordinator';
 import { loadMnist, parsePartitionScheme } from '@silo/data';
 import { buildModel, evaluate, initBackend, parseModelSpec, trainLocal } from '@silo/model';
 import { generateKeyPair, writeKeyPair } from '@silo/signing';
 import { callApi, type ApiTarget } from '../api-client.js';
-import { ensureRedis } from '../redis.js';
+import { deleteKeysWithPrefix, ensureRedis } from '../redis.js';
 import { exportRun, followRun, formatRound } from './run.js';
 
 /** Options of `silo simulate`. */
@@ -240,23 +239,9 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
     return final;
   } finally {
     await group.stop();
-    await cleanRedis(redis.url, prefix).catch(() => undefined);
+    await deleteKeysWithPrefix(redis.url, prefix).catch(() => undefined);
     await redis.stop();
     if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function cleanRedis(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      if (keys.length > 0) await client.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
   }
 }
 
