@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Coordinator } from '@silo/coordinator';
+import { generateKeyPair } from '@silo/signing';
 import { sha256Hex } from '@silo/tensors';
-import { REDIS_URL, cleanRedis, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import { REDIS_URL, cleanRedis, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
 
 const TOKEN = 'http-test-token-0123456789';
 
@@ -9,25 +10,24 @@ describe('the coordinator HTTP API', () => {
   const prefix = uniquePrefix();
   let coordinator: Coordinator;
   let cleanupDir: () => Promise<void>;
+  let configFor: () => Parameters<typeof Coordinator.start>[0]['config'];
 
   beforeAll(async () => {
     const { dir, cleanup } = await tempDir();
     cleanupDir = cleanup;
-    coordinator = await Coordinator.start({
-      config: {
-        grpc: { host: '127.0.0.1', port: 0 },
-        http: { host: '127.0.0.1', port: 0 },
-        redisUrl: REDIS_URL,
-        prefix,
-        dataDir: dir,
-        apiToken: TOKEN,
-        workers: [],
-        chunkBytes: 1024 * 1024,
-        maxUpdateBytes: 1024 * 1024 * 1024,
-        pingIntervalMs: 5_000,
-      },
-      logger: quietLogger,
+    configFor = () => ({
+      grpc: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
+      redisUrl: REDIS_URL,
+      prefix,
+      dataDir: dir,
+      apiToken: TOKEN,
+      workers: [],
+      chunkBytes: 1024 * 1024,
+      maxUpdateBytes: 1024 * 1024 * 1024,
+      pingIntervalMs: 5_000,
     });
+    coordinator = await Coordinator.start({ config: configFor(), logger: quietLogger });
   });
 
   afterAll(async () => {
@@ -80,5 +80,27 @@ describe('the coordinator HTTP API', () => {
     expect((await call('POST', `/v1/runs/${id}/cancel`)).body).toMatchObject({ status: 'cancelled' });
     expect((await call('POST', `/v1/runs/${id}/cancel`)).status).toBe(409);
     expect((await call('GET', '/v1/runs/rdoesnotexist')).status).toBe(404);
+  });
+
+  it('enrolls a worker key that every coordinator process sharing the prefix then accepts', async () => {
+    const other = await Coordinator.start({ config: configFor(), logger: quietLogger });
+    try {
+      const { publicJwk, keyId } = await generateKeyPair();
+      const seen = nextEvent(other, 'enrollment-changed');
+      const enrolled = await call('POST', '/v1/workers', { name: 'hospital-a', org: 'A', publicJwk });
+      expect(enrolled.status).toBe(201);
+      expect(enrolled.body).toMatchObject({ keyId, name: 'hospital-a' });
+      await seen;
+      expect(other.enrollment.activeKey(keyId)).toBeDefined();
+
+      const bad = await call('POST', '/v1/workers', {
+        name: 'x',
+        publicJwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' },
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ error: { code: 'ERR_BAD_INPUT' } });
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { SiloError, createLogger, validateConfig, type Logger } from '@silo/common';
 import { initBackend } from '@silo/model';
 import { federationService } from '@silo/protocol';
+import type { EnrolledWorker, PublicJwk } from '@silo/signing';
 import { toCanonicalBytes } from '@silo/tensors';
 import { DiskBlobStore } from './blob-store.js';
 import { runConfigSchema, type CoordinatorConfig } from './config.js';
@@ -23,6 +24,8 @@ import type { AcceptedUpdate } from './state.js';
 
 /** Everything a coordinator process tells its observers. */
 export interface CoordinatorEvents extends RoundEvents {
+  /** The enrolled keys changed, here or in another process sharing the Redis prefix. */
+  'enrollment-changed': [];
   'update-accepted': [AcceptedUpdate & { runId: string; round: number }];
   'update-rejected': [{ runId: string; round: number; keyId: string; code: string; reason: string }];
 }
@@ -137,6 +140,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     const backend = await initBackend();
     this.logger.info({ backend }, 'tfjs backend');
     await this.enrollment.load(this.config.workers);
+    await this.#followEnrollment();
     await this.#dispatcher.start((notice) => this.#service.deliver(notice));
     this.#grpcServer.addService(federationService, this.#service.handlers());
     this.#grpcPort = await new Promise<number>((resolve, reject) => {
@@ -154,6 +158,29 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     });
     this.#scheduler.start();
     this.logger.info({ grpc: this.grpcAddress, http: this.httpUrl }, 'coordinator listening');
+  }
+
+  get #enrollmentChannel(): string {
+    return `${this.config.prefix}:enrollment`;
+  }
+
+  /** Every process reloads the registry when any of them changes it, so all accept the same keys. */
+  async #followEnrollment(): Promise<void> {
+    this.#subscriber.on('message', (channel: string) => {
+      if (channel !== this.#enrollmentChannel) return;
+      this.enrollment.reload().then(
+        () => this.emit('enrollment-changed'),
+        (err: unknown) => this.logger.error({ err }, 'could not reload enrolled workers'),
+      );
+    });
+    await this.#subscriber.subscribe(this.#enrollmentChannel);
+  }
+
+  /** Enrolls a worker key and tells every coordinator process sharing this Redis prefix. */
+  async enroll(publicJwk: PublicJwk, name: string, org: string): Promise<EnrolledWorker> {
+    const entry = await this.enrollment.enroll(publicJwk, name, org);
+    await this.#redis.publish(this.#enrollmentChannel, entry.keyId);
+    return entry;
   }
 
   /** `host:port` of the gRPC federation plane. */
@@ -268,11 +295,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
         ) {
           throw new SiloError('ERR_BAD_INPUT', 'enrollment needs a name and a publicJwk object');
         }
-        const entry = await this.enrollment.enroll(
-          publicJwk as never,
-          name,
-          typeof org === 'string' ? org : '',
-        );
+        const entry = await this.enroll(publicJwk as PublicJwk, name, typeof org === 'string' ? org : '');
         return { status: 201, json: entry };
       });
   }

@@ -16,9 +16,14 @@ export class Enrollment {
     return this.#registry;
   }
 
+  /** Re-reads the stored registry, e.g. after another coordinator process enrolled or revoked a key. */
+  async reload(): Promise<void> {
+    this.#registry = KeyRegistry.fromJSON(await this.#state.loadWorkers());
+  }
+
   /** Loads the stored registry, then enrolls the workers named in the configuration. */
   async load(configured: readonly { name: string; org: string; publicKeyFile: string }[]): Promise<void> {
-    this.#registry = KeyRegistry.fromJSON(await this.#state.loadWorkers());
+    await this.reload();
     for (const worker of configured) {
       let jwk: PublicJwk;
       try {
