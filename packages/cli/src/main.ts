@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { auditCommand } from './commands/audit.js';
 import { keysCommand } from './commands/keys.js';
 import { runCommand } from './commands/run.js';
 import { coordinatorCommand, workerCommand } from './commands/servers.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   workersCommand(program);
   runCommand(program);
   simulateCommand(program);
+  auditCommand(program);
   return program;
 }
 
