@@ -1,24 +1,20 @@
 import { z } from 'zod';
 
+/** A listening address; port 0 picks a free port. */
+function listenSchema(port: number) {
+  return z
+    .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(port) })
+    .strict()
+    .default({ host: '127.0.0.1', port });
+}
+
 /** Where the coordinator listens, where it keeps state, and who may talk to it. */
 export const coordinatorConfigSchema = z
   .object({
     /** gRPC federation plane. Port 0 picks a free port. */
-    grpc: z
-      .object({
-        host: z.string().default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(7070),
-      })
-      .strict()
-      .default({ host: '127.0.0.1', port: 7070 }),
+    grpc: listenSchema(7070),
     /** HTTP control plane (JSON API). Port 0 picks a free port. */
-    http: z
-      .object({
-        host: z.string().default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(7080),
-      })
-      .strict()
-      .default({ host: '127.0.0.1', port: 7080 }),
+    http: listenSchema(7080),
     /** Redis holding run and round state and the BullMQ queues. */
     redisUrl: z.string().default('redis://127.0.0.1:6379'),
     /** Prefix of every Redis key and queue, so several deployments can share one Redis. */

@@ -36,7 +36,7 @@ export function initialModel(config: RunConfig): InitialModel {
   }
 }
 
-/** Evaluates with tfjs on the held-out MNIST digits; models and data are built once per run. */
+/** Evaluates with tfjs on the held-out MNIST digits; models and data are built once and reused. */
 export class TfjsEvaluator implements Evaluator {
   readonly #models = new Map<string, tf.LayersModel>();
   readonly #data = new Map<string, Dataset>();
@@ -54,10 +54,11 @@ export class TfjsEvaluator implements Evaluator {
       }).test;
       this.#data.set(dataKey, data);
     }
-    let model = this.#models.get(run.id);
+    // One compiled model per architecture: the weights are swapped in for every evaluation.
+    let model = this.#models.get(run.specDigest);
     if (model === undefined) {
       model = buildModel(parseModelSpec(run.config.model), run.config.seed);
-      this.#models.set(run.id, model);
+      this.#models.set(run.specDigest, model);
     }
     setFlatWeights(model, weights);
     return Promise.resolve(evaluate(model, data));

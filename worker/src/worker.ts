@@ -11,7 +11,7 @@ import {
   type Receipt,
   type TrainInstruction,
 } from '@silo/protocol';
-import { signManifest, type SigningKey, type UpdateManifest } from '@silo/signing';
+import { signManifest, type FlattenedJws, type SigningKey, type UpdateManifest } from '@silo/signing';
 import { fromCanonicalBytes, sha256Hex, toCanonicalBytes } from '@silo/tensors';
 import { fetchModel, uploadUpdate } from './transfer.js';
 import type { Trainer } from './trainer.js';
@@ -210,11 +210,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   /** A lost connection during upload is retried; the coordinator answers a repeat with the first receipt. */
-  async #submitWithRetry(
-    jws: Awaited<ReturnType<typeof signManifest>>,
-    bytes: Uint8Array,
-    deadline: number,
-  ): Promise<Receipt> {
+  async #submitWithRetry(jws: FlattenedJws, bytes: Uint8Array, deadline: number): Promise<Receipt> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await uploadUpdate(this.#client, jws, bytes, { deadline });

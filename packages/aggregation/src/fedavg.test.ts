@@ -1,19 +1,8 @@
 import { describe, it, expect } from 'vitest';
+import { createRng } from '@silo/common';
 import { digestWeights } from '@silo/tensors';
 import { FedAvg } from './fedavg.js';
 import type { ClientUpdate } from './strategy.js';
-
-/** Small seeded PRNG (mulberry32) so test data is varied but reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function permutations<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [[...items]];
@@ -53,7 +42,7 @@ describe('FedAvg', () => {
   });
 
   it('is bit-identical for every arrival order', () => {
-    const random = prng(42);
+    const random = createRng(42);
     const length = 257;
     const base = Float32Array.from({ length }, () => random() * 2 - 1);
     const updates: ClientUpdate[] = Array.from({ length: 5 }, (_, k) => ({

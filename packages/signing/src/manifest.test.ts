@@ -12,6 +12,21 @@ import {
 } from './manifest.js';
 import { enrollmentFor, KeyRegistry } from './registry.js';
 
+/** Every manifest field, in canonical order. */
+const MANIFEST_FIELDS = [
+  'v',
+  'runId',
+  'round',
+  'keyId',
+  'baseDigest',
+  'updateDigest',
+  'updateBytes',
+  'numExamples',
+  'metrics',
+  'nonce',
+  'issuedAt',
+];
+
 const b64 = (data: string | Uint8Array): string => Buffer.from(data).toString('base64url');
 
 const update = Float32Array.from([0.5, -0.25, 1]);
@@ -130,19 +145,7 @@ describe('signManifest and verifyManifest', () => {
     });
   });
 
-  it.each([
-    'v',
-    'runId',
-    'round',
-    'keyId',
-    'baseDigest',
-    'updateDigest',
-    'updateBytes',
-    'numExamples',
-    'metrics',
-    'nonce',
-    'issuedAt',
-  ])('rejects a signed manifest without %s, naming it', async (field) => {
+  it.each(MANIFEST_FIELDS)('rejects a signed manifest without %s, naming it', async (field) => {
     const payload: Record<string, unknown> = { v: 1, keyId: pair.keyId, ...fields };
     delete payload[field];
     await expect(
@@ -166,19 +169,7 @@ describe('parseUpdateManifest', () => {
   it('accepts a valid manifest and returns a copy in canonical field order', () => {
     const parsed = parseUpdateManifest(JSON.parse(JSON.stringify(valid)));
     expect(parsed).toEqual(valid);
-    expect(Object.keys(parsed)).toEqual([
-      'v',
-      'runId',
-      'round',
-      'keyId',
-      'baseDigest',
-      'updateDigest',
-      'updateBytes',
-      'numExamples',
-      'metrics',
-      'nonce',
-      'issuedAt',
-    ]);
+    expect(Object.keys(parsed)).toEqual(MANIFEST_FIELDS);
   });
 
   it.each([
