@@ -83,6 +83,9 @@ export class FederationService {
           ),
         );
       },
+      getReceipt: (_call, callback) => {
+        callback(toServiceError(new SiloError('ERR_NOT_FOUND', 'this coordinator keeps no ledger yet')));
+      },
     };
   }
 

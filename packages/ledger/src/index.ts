@@ -48,3 +48,21 @@ export {
 export type { DamagedTail } from './records.js';
 export type { TruncationEvent } from './store-io.js';
 export { verifyLedgerDir, type LedgerAudit } from './verify.js';
+export {
+  AGGREGATE_RECORD_TYP,
+  encodeEntry,
+  decodeEntry,
+  parseAggregateRecord,
+  ledgerEntrySchema,
+  aggregateRecordSchema,
+  type LedgerEntry,
+  type NewLedgerEntry,
+  type KeyEnrolledEntry,
+  type KeyRevokedEntry,
+  type RunEntry,
+  type UpdateEntry,
+  type RejectionEntry,
+  type AggregateRecord,
+  type AggregateEntry,
+  type RunEndedEntry,
+} from './entries.js';

@@ -21,6 +21,10 @@ export {
   type IJoinRequest,
   type IFetchModelRequest,
   type IEvaluationReport,
+  type ReceiptRequest,
+  type LedgerReceipt,
+  type IReceiptRequest,
+  type ILedgerReceipt,
 } from './service.js';
 export { toServiceError, fromServiceError, ERROR_CODE_METADATA_KEY } from './errors.js';
 export { writeWithBackpressure } from './streams.js';

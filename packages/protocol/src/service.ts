@@ -21,6 +21,10 @@ export type UpdatePart = silo.v1.UpdatePart;
 export type Receipt = silo.v1.Receipt;
 export type EvaluationReport = silo.v1.EvaluationReport;
 export type Ack = silo.v1.Ack;
+export type ReceiptRequest = silo.v1.ReceiptRequest;
+export type LedgerReceipt = silo.v1.LedgerReceipt;
+export type IReceiptRequest = silo.v1.IReceiptRequest;
+export type ILedgerReceipt = silo.v1.ILedgerReceipt;
 export type IInstruction = silo.v1.IInstruction;
 export type IModelChunk = silo.v1.IModelChunk;
 export type IUpdatePart = silo.v1.IUpdatePart;
@@ -70,6 +74,7 @@ export const federationService = {
   fetchModel: method('FetchModel', pb.FetchModelRequest, pb.ModelChunk, false, true),
   submitUpdate: method('SubmitUpdate', pb.UpdatePart, pb.Receipt, true, false),
   reportEvaluation: method('ReportEvaluation', pb.EvaluationReport, pb.Ack, false, false),
+  getReceipt: method('GetReceipt', pb.ReceiptRequest, pb.LedgerReceipt, false, false),
 } as const;
 
 /** Handlers a coordinator implements. */
@@ -78,6 +83,7 @@ export interface FederationHandlers extends grpc.UntypedServiceImplementation {
   fetchModel: grpc.handleServerStreamingCall<FetchModelRequest, IModelChunk>;
   submitUpdate: grpc.handleClientStreamingCall<UpdatePart, IReceipt>;
   reportEvaluation: grpc.handleUnaryCall<EvaluationReport, silo.v1.IAck>;
+  getReceipt: grpc.handleUnaryCall<ReceiptRequest, ILedgerReceipt>;
 }
 
 /** A typed client of the Federation service. */
@@ -92,6 +98,11 @@ export interface FederationClient extends grpc.Client {
     request: IEvaluationReport,
     options: grpc.CallOptions,
     callback: (err: grpc.ServiceError | null, ack?: Ack) => void,
+  ): grpc.ClientUnaryCall;
+  getReceipt(
+    request: IReceiptRequest,
+    options: grpc.CallOptions,
+    callback: (err: grpc.ServiceError | null, receipt?: LedgerReceipt) => void,
   ): grpc.ClientUnaryCall;
 }
 

@@ -15,6 +15,8 @@ export namespace silo {
             public submitUpdate(request: silo.v1.IUpdatePart): Promise<silo.v1.Receipt>;
             public reportEvaluation(request: silo.v1.IEvaluationReport, callback: silo.v1.Federation.ReportEvaluationCallback): void;
             public reportEvaluation(request: silo.v1.IEvaluationReport): Promise<silo.v1.Ack>;
+            public getReceipt(request: silo.v1.IReceiptRequest, callback: silo.v1.Federation.GetReceiptCallback): void;
+            public getReceipt(request: silo.v1.IReceiptRequest): Promise<silo.v1.LedgerReceipt>;
         }
 
         namespace Federation {
@@ -26,6 +28,8 @@ export namespace silo {
             type SubmitUpdateCallback = (error: (Error|null), response?: silo.v1.Receipt) => void;
 
             type ReportEvaluationCallback = (error: (Error|null), response?: silo.v1.Ack) => void;
+
+            type GetReceiptCallback = (error: (Error|null), response?: silo.v1.LedgerReceipt) => void;
         }
 
         interface IFlattenedJws {
@@ -257,6 +261,7 @@ export namespace silo {
             acceptedUnixMs?: (number|null);
             duplicate?: (boolean|null);
             acceptedInRound?: (number|null);
+            entryIndex?: (number|null);
         }
 
         class Receipt implements IReceipt {
@@ -268,9 +273,46 @@ export namespace silo {
             public acceptedUnixMs: number;
             public duplicate: boolean;
             public acceptedInRound: number;
+            public entryIndex: number;
             public static create(properties?: silo.v1.IReceipt): silo.v1.Receipt;
             public static encode(m: silo.v1.IReceipt, w?: $protobuf.Writer): $protobuf.Writer;
             public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): silo.v1.Receipt;
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        interface IReceiptRequest {
+            entryIndex?: (number|null);
+            updateDigest?: (string|null);
+        }
+
+        class ReceiptRequest implements IReceiptRequest {
+            constructor(p?: silo.v1.IReceiptRequest);
+            public entryIndex: number;
+            public updateDigest: string;
+            public static create(properties?: silo.v1.IReceiptRequest): silo.v1.ReceiptRequest;
+            public static encode(m: silo.v1.IReceiptRequest, w?: $protobuf.Writer): $protobuf.Writer;
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): silo.v1.ReceiptRequest;
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        interface ILedgerReceipt {
+            entryIndex?: (number|null);
+            entry?: (Uint8Array|null);
+            checkpoint?: (string|null);
+            treeSize?: (number|null);
+            proof?: (Uint8Array[]|null);
+        }
+
+        class LedgerReceipt implements ILedgerReceipt {
+            constructor(p?: silo.v1.ILedgerReceipt);
+            public entryIndex: number;
+            public entry: Uint8Array;
+            public checkpoint: string;
+            public treeSize: number;
+            public proof: Uint8Array[];
+            public static create(properties?: silo.v1.ILedgerReceipt): silo.v1.LedgerReceipt;
+            public static encode(m: silo.v1.ILedgerReceipt, w?: $protobuf.Writer): $protobuf.Writer;
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): silo.v1.LedgerReceipt;
             public static getTypeUrl(typeUrlPrefix?: string): string;
         }
 

@@ -189,6 +189,39 @@ export const silo = $root.silo = (() => {
              * @variation 2
              */
 
+            /**
+             * Callback as used by {@link silo.v1.Federation#getReceipt}.
+             * @memberof silo.v1.Federation
+             * @typedef GetReceiptCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {silo.v1.LedgerReceipt} [response] LedgerReceipt
+             */
+
+            /**
+             * Calls GetReceipt.
+             * @function getReceipt
+             * @memberof silo.v1.Federation
+             * @instance
+             * @param {silo.v1.IReceiptRequest} request ReceiptRequest message or plain object
+             * @param {silo.v1.Federation.GetReceiptCallback} callback Node-style callback called with the error, if any, and LedgerReceipt
+             * @returns {undefined}
+             * @variation 1
+             */
+            Object.defineProperty(Federation.prototype.getReceipt = function getReceipt(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, getReceipt, $root.silo.v1.ReceiptRequest, $root.silo.v1.LedgerReceipt, request, callback);
+            }, "name", { value: "GetReceipt" });
+
+            /**
+             * Calls GetReceipt.
+             * @function getReceipt
+             * @memberof silo.v1.Federation
+             * @instance
+             * @param {silo.v1.IReceiptRequest} request ReceiptRequest message or plain object
+             * @returns {Promise<silo.v1.LedgerReceipt>} Promise
+             * @variation 2
+             */
+
             return Federation;
         })();
 
@@ -2343,6 +2376,7 @@ export const silo = $root.silo = (() => {
              * @property {number|null} [acceptedUnixMs] Receipt acceptedUnixMs
              * @property {boolean|null} [duplicate] Receipt duplicate
              * @property {number|null} [acceptedInRound] Receipt acceptedInRound
+             * @property {number|null} [entryIndex] Receipt entryIndex
              */
 
             /**
@@ -2417,6 +2451,14 @@ export const silo = $root.silo = (() => {
             Receipt.prototype.acceptedInRound = 0;
 
             /**
+             * Receipt entryIndex.
+             * @member {number} entryIndex
+             * @memberof silo.v1.Receipt
+             * @instance
+             */
+            Receipt.prototype.entryIndex = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
              * Creates a new Receipt instance using the specified properties.
              * @function create
              * @memberof silo.v1.Receipt
@@ -2458,6 +2500,8 @@ export const silo = $root.silo = (() => {
                     w.uint32(48).bool(m.duplicate);
                 if (m.acceptedInRound != null && Object.hasOwnProperty.call(m, "acceptedInRound"))
                     w.uint32(56).uint32(m.acceptedInRound);
+                if (m.entryIndex != null && Object.hasOwnProperty.call(m, "entryIndex"))
+                    w.uint32(64).uint64(m.entryIndex);
                 return w;
             };
 
@@ -2523,6 +2567,10 @@ export const silo = $root.silo = (() => {
                             m.acceptedInRound = r.uint32();
                             break;
                         }
+                    case 8: {
+                            m.entryIndex = r.uint64();
+                            break;
+                        }
                     default:
                         r.skipType(t & 7, n);
                         break;
@@ -2552,6 +2600,354 @@ export const silo = $root.silo = (() => {
             };
 
             return Receipt;
+        })();
+
+        v1.ReceiptRequest = (function() {
+
+            /**
+             * Properties of a ReceiptRequest.
+             * @memberof silo.v1
+             * @interface IReceiptRequest
+             * @property {number|null} [entryIndex] ReceiptRequest entryIndex
+             * @property {string|null} [updateDigest] ReceiptRequest updateDigest
+             */
+
+            /**
+             * Constructs a new ReceiptRequest.
+             * @memberof silo.v1
+             * @classdesc Represents a ReceiptRequest.
+             * @implements IReceiptRequest
+             * @constructor
+             * @param {silo.v1.IReceiptRequest=} [p] Properties to set
+             */
+            function ReceiptRequest(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * ReceiptRequest entryIndex.
+             * @member {number} entryIndex
+             * @memberof silo.v1.ReceiptRequest
+             * @instance
+             */
+            ReceiptRequest.prototype.entryIndex = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ReceiptRequest updateDigest.
+             * @member {string} updateDigest
+             * @memberof silo.v1.ReceiptRequest
+             * @instance
+             */
+            ReceiptRequest.prototype.updateDigest = "";
+
+            /**
+             * Creates a new ReceiptRequest instance using the specified properties.
+             * @function create
+             * @memberof silo.v1.ReceiptRequest
+             * @static
+             * @param {silo.v1.IReceiptRequest=} [properties] Properties to set
+             * @returns {silo.v1.ReceiptRequest} ReceiptRequest instance
+             */
+            ReceiptRequest.create = function create(properties) {
+                return new ReceiptRequest(properties);
+            };
+
+            /**
+             * Encodes the specified ReceiptRequest message. Does not implicitly {@link silo.v1.ReceiptRequest.verify|verify} messages.
+             * @function encode
+             * @memberof silo.v1.ReceiptRequest
+             * @static
+             * @param {silo.v1.IReceiptRequest} m ReceiptRequest message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ReceiptRequest.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.entryIndex != null && Object.hasOwnProperty.call(m, "entryIndex"))
+                    w.uint32(8).uint64(m.entryIndex);
+                if (m.updateDigest != null && Object.hasOwnProperty.call(m, "updateDigest"))
+                    w.uint32(18).string(m.updateDigest);
+                return w;
+            };
+
+            /**
+             * Decodes a ReceiptRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof silo.v1.ReceiptRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {silo.v1.ReceiptRequest} ReceiptRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ReceiptRequest.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.silo.v1.ReceiptRequest();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.entryIndex = r.uint64();
+                            break;
+                        }
+                    case 2: {
+                            m.updateDigest = r.string();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Gets the default type url for ReceiptRequest
+             * @function getTypeUrl
+             * @memberof silo.v1.ReceiptRequest
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            ReceiptRequest.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/silo.v1.ReceiptRequest";
+            };
+
+            return ReceiptRequest;
+        })();
+
+        v1.LedgerReceipt = (function() {
+
+            /**
+             * Properties of a LedgerReceipt.
+             * @memberof silo.v1
+             * @interface ILedgerReceipt
+             * @property {number|null} [entryIndex] LedgerReceipt entryIndex
+             * @property {Uint8Array|null} [entry] LedgerReceipt entry
+             * @property {string|null} [checkpoint] LedgerReceipt checkpoint
+             * @property {number|null} [treeSize] LedgerReceipt treeSize
+             * @property {Array.<Uint8Array>|null} [proof] LedgerReceipt proof
+             */
+
+            /**
+             * Constructs a new LedgerReceipt.
+             * @memberof silo.v1
+             * @classdesc Represents a LedgerReceipt.
+             * @implements ILedgerReceipt
+             * @constructor
+             * @param {silo.v1.ILedgerReceipt=} [p] Properties to set
+             */
+            function LedgerReceipt(p) {
+                this.proof = [];
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * LedgerReceipt entryIndex.
+             * @member {number} entryIndex
+             * @memberof silo.v1.LedgerReceipt
+             * @instance
+             */
+            LedgerReceipt.prototype.entryIndex = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * LedgerReceipt entry.
+             * @member {Uint8Array} entry
+             * @memberof silo.v1.LedgerReceipt
+             * @instance
+             */
+            LedgerReceipt.prototype.entry = $util.newBuffer([]);
+
+            /**
+             * LedgerReceipt checkpoint.
+             * @member {string} checkpoint
+             * @memberof silo.v1.LedgerReceipt
+             * @instance
+             */
+            LedgerReceipt.prototype.checkpoint = "";
+
+            /**
+             * LedgerReceipt treeSize.
+             * @member {number} treeSize
+             * @memberof silo.v1.LedgerReceipt
+             * @instance
+             */
+            LedgerReceipt.prototype.treeSize = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * LedgerReceipt proof.
+             * @member {Array.<Uint8Array>} proof
+             * @memberof silo.v1.LedgerReceipt
+             * @instance
+             */
+            LedgerReceipt.prototype.proof = $util.emptyArray;
+
+            /**
+             * Creates a new LedgerReceipt instance using the specified properties.
+             * @function create
+             * @memberof silo.v1.LedgerReceipt
+             * @static
+             * @param {silo.v1.ILedgerReceipt=} [properties] Properties to set
+             * @returns {silo.v1.LedgerReceipt} LedgerReceipt instance
+             */
+            LedgerReceipt.create = function create(properties) {
+                return new LedgerReceipt(properties);
+            };
+
+            /**
+             * Encodes the specified LedgerReceipt message. Does not implicitly {@link silo.v1.LedgerReceipt.verify|verify} messages.
+             * @function encode
+             * @memberof silo.v1.LedgerReceipt
+             * @static
+             * @param {silo.v1.ILedgerReceipt} m LedgerReceipt message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            LedgerReceipt.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.entryIndex != null && Object.hasOwnProperty.call(m, "entryIndex"))
+                    w.uint32(8).uint64(m.entryIndex);
+                if (m.entry != null && Object.hasOwnProperty.call(m, "entry"))
+                    w.uint32(18).bytes(m.entry);
+                if (m.checkpoint != null && Object.hasOwnProperty.call(m, "checkpoint"))
+                    w.uint32(26).string(m.checkpoint);
+                if (m.treeSize != null && Object.hasOwnProperty.call(m, "treeSize"))
+                    w.uint32(32).uint64(m.treeSize);
+                if (m.proof != null && m.proof.length) {
+                    for (var i = 0; i < m.proof.length; ++i)
+                        w.uint32(42).bytes(m.proof[i]);
+                }
+                return w;
+            };
+
+            /**
+             * Decodes a LedgerReceipt message from the specified reader or buffer.
+             * @function decode
+             * @memberof silo.v1.LedgerReceipt
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {silo.v1.LedgerReceipt} LedgerReceipt
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            LedgerReceipt.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.silo.v1.LedgerReceipt();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.entryIndex = r.uint64();
+                            break;
+                        }
+                    case 2: {
+                            m.entry = r.bytes();
+                            break;
+                        }
+                    case 3: {
+                            m.checkpoint = r.string();
+                            break;
+                        }
+                    case 4: {
+                            m.treeSize = r.uint64();
+                            break;
+                        }
+                    case 5: {
+                            if (!(m.proof && m.proof.length))
+                                m.proof = [];
+                            m.proof.push(r.bytes());
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Gets the default type url for LedgerReceipt
+             * @function getTypeUrl
+             * @memberof silo.v1.LedgerReceipt
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            LedgerReceipt.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/silo.v1.LedgerReceipt";
+            };
+
+            return LedgerReceipt;
         })();
 
         v1.EvaluationReport = (function() {
