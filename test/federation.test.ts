@@ -119,6 +119,7 @@ describe('a coordinator and workers over real gRPC and Redis', () => {
       prefix,
       dataDir: dir,
       apiToken: 'test-token-0123456789',
+      ledgerName: 'silo-test',
       workers: (['a', 'b', 'c'] as const).map((name) => ({
         name,
         org: 'test',

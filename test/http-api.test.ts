@@ -22,6 +22,7 @@ describe('the coordinator HTTP API', () => {
       prefix,
       dataDir: dir,
       apiToken: TOKEN,
+      ledgerName: 'silo-test',
       workers: [],
       chunkBytes: 1024 * 1024,
       maxUpdateBytes: 1024 * 1024 * 1024,

@@ -24,6 +24,7 @@ describe('a worker whose coordinator restarts', () => {
       prefix,
       dataDir: dir,
       apiToken: 'reconnect-token-0123456789',
+      ledgerName: 'silo-test',
       workers: [{ name: 'w', org: 'test', publicKeyFile: publicPath }],
       chunkBytes: 1024 * 1024,
       maxUpdateBytes: 1024 * 1024 * 1024,

@@ -22,8 +22,19 @@ export const coordinatorConfigSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
       .default('silo'),
-    /** Directory for the blob store (checkpoints and updates). */
+    /** Directory of the ledger (entries, checkpoints, blobs). */
     dataDir: z.string().default('.silo/coordinator'),
+    /**
+     * The coordinator's private Ed25519 JWK, which signs ledger checkpoints and aggregate
+     * records; created (mode 0600) on first start. Default: `<dataDir>/coordinator-key.json`.
+     */
+    keyFile: z.string().min(1).optional(),
+    /** The ledger's name: the checkpoint origin line and the verifier key's name. */
+    ledgerName: z
+      .string()
+      .regex(/^[^\s+]+$/, 'no spaces or +')
+      .max(200)
+      .default('silo-coordinator'),
     /** Bearer token the HTTP API requires. */
     apiToken: z.string().min(16, 'use at least 16 characters'),
     /** Workers enrolled at start: name, organisation and public JWK file. */

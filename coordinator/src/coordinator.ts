@@ -11,6 +11,10 @@ import { federationService } from '@silo/protocol';
 import type { EnrolledWorker, PublicJwk } from '@silo/signing';
 import { toCanonicalBytes } from '@silo/tensors';
 import { DiskBlobStore } from './blob-store.js';
+import { loadCoordinatorKey, type CoordinatorKey } from './coordinator-key.js';
+import { addLedgerRoutes } from './ledger-api.js';
+import { runEndedEntry, runEntry } from './ledger-entries.js';
+import { LedgerLease, LedgerWriter } from './ledger-writer.js';
 import { runConfigSchema, type CoordinatorConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { Enrollment } from './enrollment.js';
@@ -28,6 +32,8 @@ export interface CoordinatorEvents extends RoundEvents {
   'enrollment-changed': [];
   'update-accepted': [AcceptedUpdate & { runId: string; round: number }];
   'update-rejected': [{ runId: string; round: number; keyId: string; code: string; reason: string }];
+  /** This process signed a ledger checkpoint. */
+  'ledger-checkpoint': [{ size: number; note: string }];
 }
 
 /** A run as the API shows it. */
@@ -68,20 +74,27 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_permit_without_calls': 1,
   });
+  readonly key: CoordinatorKey;
+  readonly #lease: LedgerLease;
+  #ledger: LedgerWriter | undefined;
+  #leaseTimer: NodeJS.Timeout | undefined;
   #httpServer: Server | undefined;
   #grpcPort = 0;
 
-  private constructor(config: CoordinatorConfig, logger: Logger) {
+  private constructor(config: CoordinatorConfig, logger: Logger, key: CoordinatorKey) {
     super();
     this.config = config;
     this.logger = logger;
+    this.key = key;
     this.#redis = new Redis(config.redisUrl, { lazyConnect: true });
     // BullMQ connects this one itself as soon as the queue is built.
     this.#bullRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
     this.#subscriber = new Redis(config.redisUrl, { lazyConnect: true });
     this.state = new StateStore(this.#redis, config.prefix);
     this.enrollment = new Enrollment(this.state);
-    this.#blobs = new DiskBlobStore(join(config.dataDir, 'blobs'));
+    this.#blobs = new DiskBlobStore(join(this.ledgerDir, 'blobs'));
+    this.#lease = new LedgerLease(this.#redis, config.prefix, this.ledgerDir);
+    const ledgerChanged = (): void => this.#ledger?.kick();
     const dispatcher = new Dispatcher(this.#redis, this.#subscriber, config.prefix, logger);
     this.#engine = new RoundEngine({
       state: this.state,
@@ -90,6 +103,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       logger,
       onlineFreshMs: config.pingIntervalMs * 3,
       notify: (keyIds, runId, round) => dispatcher.notify(keyIds, runId, round),
+      key: key.signing,
+      ledgerChanged,
     });
     this.#scheduler = new RoundScheduler({
       connection: this.#bullRedis,
@@ -105,6 +120,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       enrollment: this.enrollment,
       engine: this.#engine,
       logger,
+      receipt: (index, digest) => this.ledger.receipt(index, digest),
+      ledgerChanged,
     });
     this.#service.events = {
       accepted: (update) => this.emit('update-accepted', update),
@@ -119,7 +136,12 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   /** Connects to Redis, loads enrolled workers and starts both servers and the scheduler. */
   static async start(options: CoordinatorOptions): Promise<Coordinator> {
     const logger = options.logger ?? createLogger({ name: 'coordinator' });
-    const coordinator = new Coordinator(options.config, logger);
+    const { config } = options;
+    const key = await loadCoordinatorKey(
+      config.keyFile ?? join(config.dataDir, 'coordinator-key.json'),
+      config.ledgerName,
+    );
+    const coordinator = new Coordinator(config, logger, key);
     await coordinator.#start();
     return coordinator;
   }
@@ -139,6 +161,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     }
     const backend = await initBackend();
     this.logger.info({ backend }, 'tfjs backend');
+    await this.#holdLedger();
     await this.enrollment.load(this.config.workers);
     await this.#followEnrollment();
     await this.#dispatcher.start((notice) => this.#service.deliver(notice));
@@ -160,6 +183,58 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     this.logger.info({ grpc: this.grpcAddress, http: this.httpUrl }, 'coordinator listening');
   }
 
+  /** Directory of the ledger: entries, checkpoints and blobs, everything an auditor copies. */
+  get ledgerDir(): string {
+    return join(this.config.dataDir, 'ledger');
+  }
+
+  /** The ledger this process writes. @throws SiloError ERR_UNAVAILABLE when another process holds it. */
+  get ledger(): LedgerWriter {
+    if (this.#ledger === undefined) {
+      throw new SiloError(
+        'ERR_UNAVAILABLE',
+        'another coordinator process sharing this Redis prefix writes the ledger',
+      );
+    }
+    return this.#ledger;
+  }
+
+  /**
+   * Takes the ledger lease and opens the ledger when free, and keeps renewing it; a process that
+   * does not get it keeps trying, so it takes over if the writer goes away.
+   */
+  async #holdLedger(): Promise<void> {
+    const step = async (): Promise<void> => {
+      const held = await this.#lease.acquire();
+      if (held && this.#ledger === undefined) {
+        const writer = await LedgerWriter.open({
+          dir: this.ledgerDir,
+          outbox: this.state.outbox,
+          key: this.key,
+          origin: this.config.ledgerName,
+          logger: this.logger,
+        });
+        writer.on('checkpoint', (cp) => this.emit('ledger-checkpoint', { size: cp.size, note: cp.note }));
+        this.#ledger = writer;
+        this.logger.info(
+          { dir: this.ledgerDir, size: writer.store.size, verifierKey: this.key.verifierKey },
+          'writing the ledger',
+        );
+      } else if (!held && this.#ledger !== undefined) {
+        this.logger.error('lost the ledger lease to another process; no longer writing the ledger');
+        const writer = this.#ledger;
+        this.#ledger = undefined;
+        await writer.close();
+      }
+    };
+    await step();
+    if (this.#ledger === undefined) this.logger.info('another coordinator process writes the ledger');
+    this.#leaseTimer = setInterval(() => {
+      step().catch((err: unknown) => this.logger.error({ err }, 'ledger lease'));
+    }, this.#lease.ttlMs / 3);
+    this.#leaseTimer.unref();
+  }
+
   get #enrollmentChannel(): string {
     return `${this.config.prefix}:enrollment`;
   }
@@ -179,6 +254,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   /** Enrolls a worker key and tells every coordinator process sharing this Redis prefix. */
   async enroll(publicJwk: PublicJwk, name: string, org: string): Promise<EnrolledWorker> {
     const entry = await this.enrollment.enroll(publicJwk, name, org);
+    this.#ledger?.kick();
     await this.#redis.publish(this.#enrollmentChannel, entry.keyId);
     return entry;
   }
@@ -211,7 +287,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       createdAt: now,
       updatedAt: now,
     };
-    await this.state.createRun(run);
+    await this.state.createRun(run, runEntry(run, this.key.signing.keyId));
+    this.#ledger?.kick();
     await this.#scheduler.schedule('open', { runId: run.id, round: 1 });
     this.logger.info({ runId: run.id, name: config.name, rounds: config.rounds }, 'run created');
     return run;
@@ -234,13 +311,17 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   }
 
   async cancelRun(id: string): Promise<boolean> {
-    const ended = await this.state.endRun(id, 'cancelled', 'cancelled by the model team');
+    const error = 'cancelled by the model team';
+    const ended = await this.state.endRun(id, 'cancelled', error, (run, at) =>
+      runEndedEntry(run, 'cancelled', at, error),
+    );
+    this.#ledger?.kick();
     if (ended) this.emit('run-ended', { runId: id, status: 'cancelled' });
     return ended;
   }
 
   #api(): HttpApi {
-    return new HttpApi(this.config.apiToken, this.logger)
+    return addLedgerRoutes(new HttpApi(this.config.apiToken, this.logger), () => this.ledger, this.#blobs)
       .route('POST', '/v1/runs', async ({ body }) => {
         const run = await this.createRun(body);
         return { status: 201, json: await this.runView(run.id) };
@@ -297,7 +378,18 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
         }
         const entry = await this.enroll(publicJwk as PublicJwk, name, typeof org === 'string' ? org : '');
         return { status: 201, json: entry };
-      });
+      })
+      .route('POST', '/v1/workers/:keyId/revoke', async ({ params }) => ({
+        json: await this.revoke(params['keyId'] ?? ''),
+      }));
+  }
+
+  /** Revokes a worker key in every coordinator process sharing this Redis prefix. */
+  async revoke(keyId: string): Promise<EnrolledWorker> {
+    const entry = await this.enrollment.revoke(keyId);
+    this.#ledger?.kick();
+    await this.#redis.publish(this.#enrollmentChannel, keyId);
+    return entry;
   }
 
   #disconnectRedis(): void {
@@ -316,6 +408,13 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
     this.#evaluator.dispose();
+    clearInterval(this.#leaseTimer);
+    if (this.#ledger !== undefined) {
+      const writer = this.#ledger;
+      this.#ledger = undefined;
+      await writer.close().catch((err: unknown) => this.logger.error({ err }, 'closing the ledger'));
+      await this.#lease.release().catch(() => undefined);
+    }
     await Promise.allSettled([this.#redis.quit(), this.#bullRedis.quit(), this.#subscriber.quit()]);
   }
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { SiloError } from '@silo/common';
 import { KeyRegistry, keyIdOf, type EnrolledWorker, type PublicJwk } from '@silo/signing';
+import { keyEnrolledEntry, keyRevokedEntry } from './ledger-entries.js';
 import type { StateStore } from './state.js';
 
 /** The enrolled worker keys, kept in Redis so every coordinator process and restart sees the same set. */
@@ -37,12 +38,32 @@ export class Enrollment {
     }
   }
 
-  /** Enrolls a public key (idempotent) and persists the registry. */
+  /** Enrolls a public key (idempotent) and persists the registry; a new key is logged in the ledger. */
   async enroll(publicJwk: PublicJwk, name: string, org: string): Promise<EnrolledWorker> {
     const keyId = await keyIdOf(publicJwk);
+    const known = this.#registry.get(keyId) !== undefined;
     const entry = this.#registry.enroll({ publicJwk, name, org, keyId });
-    await this.#state.saveWorkers(this.#registry.toJSON());
+    if (!known) await this.#state.saveWorkers(this.#registry.toJSON(), [keyEnrolledEntry(entry)]);
     return entry;
+  }
+
+  /**
+   * Revokes a key: its new updates are refused from now on, while its earlier ledger entries
+   * still verify because the ledger keeps the key's history. Revoking twice changes nothing.
+   *
+   * @throws SiloError `ERR_NOT_FOUND` for a key that was never enrolled.
+   */
+  async revoke(keyId: string): Promise<EnrolledWorker> {
+    const before = this.#registry.get(keyId);
+    this.#registry.revoke(keyId);
+    const after = this.#registry.get(keyId);
+    if (after === undefined || after.revokedAt === undefined) {
+      throw new SiloError('ERR_INTERNAL', `key ${keyId} did not stay revoked`);
+    }
+    if (before?.revokedAt === undefined) {
+      await this.#state.saveWorkers(this.#registry.toJSON(), [keyRevokedEntry(keyId, after.revokedAt)]);
+    }
+    return after;
   }
 
   /** The key of an enrolled, unrevoked worker. */

@@ -20,6 +20,8 @@ import type { BlobStore } from './blob-store.js';
 import type { CoordinatorConfig } from './config.js';
 import type { InstructionNotice } from './dispatcher.js';
 import type { Enrollment } from './enrollment.js';
+import { rejectionEntry, updateEntry } from './ledger-entries.js';
+import type { LedgerReceiptData } from './ledger-writer.js';
 import type { RoundEngine } from './rounds.js';
 import type { AcceptedUpdate, StateStore } from './state.js';
 
@@ -31,6 +33,10 @@ export interface FederationServiceOptions {
   enrollment: Enrollment;
   engine: RoundEngine;
   logger: Logger;
+  /** Proves an update entry is in the ledger; fails with ERR_UNAVAILABLE where no ledger is held. */
+  receipt(index: number, updateDigest: string): Promise<LedgerReceiptData>;
+  /** Called after a ledger entry was queued, so this process's writer picks it up at once. */
+  ledgerChanged(): void;
 }
 
 /** Events about updates, for tests and metrics. */
@@ -83,8 +89,19 @@ export class FederationService {
           ),
         );
       },
-      getReceipt: (_call, callback) => {
-        callback(toServiceError(new SiloError('ERR_NOT_FOUND', 'this coordinator keeps no ledger yet')));
+      getReceipt: (call, callback) => {
+        const { entryIndex, updateDigest } = call.request;
+        this.#o.receipt(Number(entryIndex), updateDigest).then(
+          (r) =>
+            callback(null, {
+              entryIndex: r.index,
+              entry: r.entry,
+              checkpoint: r.checkpoint.note,
+              treeSize: r.checkpoint.size,
+              proof: r.proof,
+            }),
+          (err: unknown) => callback(toServiceError(err)),
+        );
       },
     };
   }
@@ -240,7 +257,7 @@ export class FederationService {
       manifest = await verifyManifest(jws, this.#o.enrollment.registry);
       return await this.#receiveUpdate(manifest, jws, iterator);
     } catch (err) {
-      await this.#recordRejection(toSiloError(err), manifest ?? unverifiedClaims(jws));
+      await this.#recordRejection(toSiloError(err), manifest ?? unverifiedClaims(jws), jws);
       throw err;
     }
   }
@@ -252,6 +269,7 @@ export class FederationService {
   async #recordRejection(
     error: SiloError,
     claims: Partial<Pick<UpdateManifest, 'runId' | 'round' | 'keyId'>>,
+    jws: FlattenedJws,
   ): Promise<void> {
     if (claims.runId === undefined) return;
     const run = await this.#o.state.getRun(claims.runId).catch(() => undefined);
@@ -263,7 +281,11 @@ export class FederationService {
       at: Date.now(),
       claimedRound: claims.round ?? -1,
     };
-    await this.#o.state.recordRejection(run.id, run.round, rejection).catch(() => undefined);
+    const entry = rejectionEntry(run.id, run.round, rejection, jws);
+    await this.#o.state.recordRejection(run.id, run.round, rejection, entry).catch((err: unknown) => {
+      this.#o.logger.error({ err, runId: run.id }, 'could not record a rejection');
+    });
+    this.#o.ledgerChanged();
     this.#o.logger.warn({ runId: run.id, round: run.round, ...rejection }, 'update rejected');
     this.#events?.rejected({ runId: run.id, round: run.round, ...rejection });
   }
@@ -331,17 +353,23 @@ export class FederationService {
       manifest: jws,
       acceptedAt: Date.now(),
     };
-    const outcome = await state.acceptUpdate(run.id, manifest.round, update);
+    const outcome = await state.acceptUpdate(
+      run.id,
+      manifest.round,
+      update,
+      updateEntry(run.id, manifest.round, update),
+    );
+    this.#o.ledgerChanged();
     if (outcome.outcome === 'closed')
       throw new SiloError('ERR_STALE_ROUND', `round ${manifest.round} closed during upload`);
     if (outcome.outcome === 'duplicate') return this.#duplicate(manifest, outcome.first);
-    this.#events?.accepted({ ...update, runId: run.id, round: manifest.round });
+    this.#events?.accepted({ ...outcome.update, runId: run.id, round: manifest.round });
     this.#o.logger.info(
       { runId: run.id, round: manifest.round, keyId: manifest.keyId, count: outcome.count },
       'update accepted',
     );
     await this.#o.engine.onAccepted(run.id, manifest.round, outcome.count);
-    return receiptOf(manifest.round, run.id, update, false, outcome.count);
+    return receiptOf(manifest.round, run.id, outcome.update, false, outcome.count);
   }
 
   async #duplicate(manifest: UpdateManifest, earlier: AcceptedUpdate): Promise<IReceipt> {
@@ -374,6 +402,7 @@ function receiptOf(
     acceptedUnixMs: update.acceptedAt,
     duplicate,
     acceptedInRound: count,
+    entryIndex: update.entryIndex ?? 0,
   };
 }
 

@@ -5,6 +5,7 @@ import { SiloError, httpStatusOf, toSiloError, type Logger } from '@silo/common'
 /** A matched request, with its path parameters. */
 export interface ApiRequest {
   params: Record<string, string>;
+  query: URLSearchParams;
   body: unknown;
 }
 
@@ -66,7 +67,7 @@ export class HttpApi {
       if (match === null || route.method !== req.method) continue;
       const params = Object.fromEntries(route.names.map((name, i) => [name, match[i + 1] ?? '']));
       const body = req.method === 'POST' ? await readJson(req) : undefined;
-      const response = await route.handler({ params, body });
+      const response = await route.handler({ params, query: url.searchParams, body });
       if ('json' in response) send(res, response.status ?? 200, response.json);
       else {
         res.writeHead(response.status ?? 200, {

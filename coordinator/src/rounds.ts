@@ -3,7 +3,9 @@ import { EventEmitter } from 'node:events';
 import { SiloError, type Logger } from '@silo/common';
 import { createStrategy, type ClientUpdate } from '@silo/aggregation';
 import { fromCanonicalBytes, layoutSize, toCanonicalBytes } from '@silo/tensors';
+import type { SigningKey } from '@silo/signing';
 import type { BlobStore } from './blob-store.js';
+import { aggregateEntry, runEndedEntry } from './ledger-entries.js';
 import type { Evaluator } from './evaluator.js';
 import { sampleWorkers, type RoundJobData, type RoundScheduler, type RoundSteps } from './scheduler.js';
 import type { RoundSummary, StateStore } from './state.js';
@@ -25,6 +27,10 @@ export interface RoundEngineOptions {
   onlineFreshMs: number;
   /** Tells the workers of a round that an instruction waits for them. */
   notify(keyIds: readonly string[], runId: string, round: number): Promise<void>;
+  /** Signs aggregate records. */
+  key: SigningKey;
+  /** Called after a step queued ledger entries, so this process's writer picks them up at once. */
+  ledgerChanged(): void;
 }
 
 /**
@@ -112,7 +118,11 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
       return;
     }
     const error = `round ${round} reached its deadline with ${count} of ${needed} required updates`;
-    if (await state.endRun(runId, 'failed', error)) {
+    const ended = await state.endRun(runId, 'failed', error, (r, at) =>
+      runEndedEntry(r, 'failed', at, error),
+    );
+    this.#o.ledgerChanged();
+    if (ended) {
       this.#o.logger.error({ runId, round }, error);
       this.emit('run-ended', { runId, status: 'failed', error });
     }
@@ -166,7 +176,38 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     summary.closedAt = Date.now();
     summary.durationMs = summary.closedAt - record.openedAt;
     const last = round >= run.config.rounds;
-    if (await state.closeRound(runId, summary, last)) {
+    const entries = {
+      aggregate: await aggregateEntry(this.#o.key, {
+        runId,
+        round,
+        base: record.base,
+        strategy: run.config.strategy,
+        updates: accepted
+          .map((u) => {
+            if (u.entryIndex === undefined)
+              throw new SiloError(
+                'ERR_INTERNAL',
+                `update of ${u.keyId} in round ${round} has no ledger entry`,
+              );
+            return {
+              index: u.entryIndex,
+              keyId: u.keyId,
+              updateDigest: u.updateDigest,
+              numExamples: u.numExamples,
+            };
+          })
+          .sort((a, b) => a.index - b.index),
+        totalExamples: result.totalExamples,
+        checkpoint,
+        closedAt: summary.closedAt,
+      }),
+      ...(last
+        ? { ended: runEndedEntry(run, 'completed', summary.closedAt, undefined, { round, checkpoint }) }
+        : {}),
+    };
+    const closed = await state.closeRound(runId, summary, last, entries);
+    this.#o.ledgerChanged();
+    if (closed) {
       this.#o.logger.info(
         {
           runId,

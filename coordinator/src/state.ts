@@ -50,6 +50,8 @@ export interface AcceptedUpdate {
   nonce: string;
   manifest: { protected: string; payload: string; signature: string };
   acceptedAt: number;
+  /** Index of the update's ledger entry; set by {@link StateStore.acceptUpdate}. */
+  entryIndex?: number;
 }
 
 /** An update the coordinator refused, kept so operators and auditors see what was refused. */
@@ -81,12 +83,53 @@ export interface OnlineWorker {
   lastSeen: number;
 }
 
-const ACCEPT_UPDATE = `
+// The ledger outbox: every state change an auditor must see is queued as a ledger entry in the
+// same script that makes the change, under the next entry index. The ledger writer appends the
+// outbox to disk in index order and deletes what is durable, so an index is never reused, never
+// skipped, and no accepted update can exist in Redis without its entry. Each script takes the
+// counter and the outbox as its last two keys and the entry as its last argument.
+const LEDGER_APPEND = `
+local function ledger_append(next_key, outbox_key, entry)
+  local index = redis.call('INCR', next_key) - 1
+  redis.call('HSET', outbox_key, index, entry)
+  return index
+end
+`;
+
+// The update's JSON is produced by JSON.stringify of an object, so it ends with '}': the entry
+// index is spliced in before it.
+const ACCEPT_UPDATE = `${LEDGER_APPEND}
 if redis.call('HGET', KEYS[1], 'status') ~= 'collecting' then return {-1, ''} end
 local existing = redis.call('HGET', KEYS[2], ARGV[1])
 if existing then return {0, existing} end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-return {redis.call('HLEN', KEYS[2]), ARGV[2]}
+local index = ledger_append(KEYS[3], KEYS[4], ARGV[3])
+local json = string.sub(ARGV[2], 1, -2) .. ',"entryIndex":' .. index .. '}'
+redis.call('HSET', KEYS[2], ARGV[1], json)
+return {redis.call('HLEN', KEYS[2]), json}
+`;
+
+const RECORD_REJECTION = `${LEDGER_APPEND}
+redis.call('RPUSH', KEYS[1], ARGV[1])
+return ledger_append(KEYS[2], KEYS[3], ARGV[2])
+`;
+
+const CREATE_RUN = `${LEDGER_APPEND}
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+redis.call('HSET', KEYS[1], unpack(cjson.decode(ARGV[1])))
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return ledger_append(KEYS[3], KEYS[4], ARGV[4])
+`;
+
+const END_RUN = `${LEDGER_APPEND}
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return -1 end
+redis.call('HSET', KEYS[1], unpack(cjson.decode(ARGV[1])))
+return ledger_append(KEYS[2], KEYS[3], ARGV[2])
+`;
+
+const SAVE_WORKERS = `${LEDGER_APPEND}
+redis.call('SET', KEYS[1], ARGV[1])
+for i = 2, #ARGV do ledger_append(KEYS[2], KEYS[3], ARGV[i]) end
+return 1
 `;
 
 const BEGIN_AGGREGATION = `
@@ -95,28 +138,39 @@ if status == 'collecting' then redis.call('HSET', KEYS[1], 'status', 'aggregatin
 return status or ''
 `;
 
-const CLOSE_ROUND = `
+const CLOSE_ROUND = `${LEDGER_APPEND}
 if redis.call('HGET', KEYS[1], 'status') == 'closed' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'closed')
 redis.call('RPUSH', KEYS[3], ARGV[1])
 redis.call('HSET', KEYS[2], 'round', ARGV[2], 'checkpoint', ARGV[3], 'status', ARGV[4], 'updatedAt', ARGV[5])
+ledger_append(KEYS[4], KEYS[5], ARGV[6])
+if ARGV[7] ~= '' then ledger_append(KEYS[4], KEYS[5], ARGV[7]) end
 return 1
 `;
 
 type ScriptRedis = Redis & {
-  siloAcceptUpdate(round: string, updates: string, keyId: string, json: string): Promise<[number, string]>;
+  siloAcceptUpdate(...args: string[]): Promise<[number, string]>;
+  siloRecordRejection(...args: string[]): Promise<number>;
+  siloCreateRun(...args: string[]): Promise<number>;
+  siloEndRun(...args: string[]): Promise<number>;
+  siloSaveWorkers(...args: string[]): Promise<number>;
   siloBeginAggregation(round: string): Promise<string>;
-  siloCloseRound(
-    round: string,
-    run: string,
-    history: string,
-    summary: string,
-    nextRound: string,
-    checkpoint: string,
-    status: string,
-    now: string,
-  ): Promise<number>;
+  siloCloseRound(...args: string[]): Promise<number>;
 };
+
+/** Ledger entries queued by state changes, by index, until the ledger writer has them on disk. */
+export interface LedgerOutbox {
+  /** The index the next queued entry gets (= entries ever queued). */
+  next(): Promise<number>;
+  /** Queued entries from `from` on, in index order, at most `limit`; stops at the first gap. */
+  read(from: number, limit: number): Promise<{ index: number; entry: string }[]>;
+  /** The lowest queued index, if any entry is queued. */
+  lowest(): Promise<number | undefined>;
+  /** Removes queued entries below `below` (they are durable on disk). */
+  trim(from: number, below: number): Promise<void>;
+  /** Raises the counter to at least `next` (after Redis lost state the disk log still has). */
+  raiseNext(next: number): Promise<number>;
+}
 
 function parseJson<T>(text: string | null | undefined, what: string): T {
   if (text === null || text === undefined) throw new SiloError('ERR_NOT_FOUND', `${what} not found`);
@@ -129,9 +183,13 @@ export class StateStore {
   readonly #p: string;
 
   constructor(redis: Redis, prefix: string) {
-    redis.defineCommand('siloAcceptUpdate', { numberOfKeys: 2, lua: ACCEPT_UPDATE });
+    redis.defineCommand('siloAcceptUpdate', { numberOfKeys: 4, lua: ACCEPT_UPDATE });
+    redis.defineCommand('siloRecordRejection', { numberOfKeys: 3, lua: RECORD_REJECTION });
+    redis.defineCommand('siloCreateRun', { numberOfKeys: 4, lua: CREATE_RUN });
+    redis.defineCommand('siloEndRun', { numberOfKeys: 3, lua: END_RUN });
+    redis.defineCommand('siloSaveWorkers', { numberOfKeys: 3, lua: SAVE_WORKERS });
     redis.defineCommand('siloBeginAggregation', { numberOfKeys: 1, lua: BEGIN_AGGREGATION });
-    redis.defineCommand('siloCloseRound', { numberOfKeys: 3, lua: CLOSE_ROUND });
+    redis.defineCommand('siloCloseRound', { numberOfKeys: 5, lua: CLOSE_ROUND });
     this.#redis = redis as ScriptRedis;
     this.#p = prefix;
   }
@@ -142,24 +200,35 @@ export class StateStore {
   #round(id: string, round: number): string {
     return `${this.#p}:round:${id}:${round}`;
   }
+  /** The ledger counter and outbox keys every ledger-writing script takes last. */
+  get #ledgerKeys(): [string, string] {
+    return [`${this.#p}:ledger:next`, `${this.#p}:ledger:outbox`];
+  }
 
-  async createRun(run: RunRecord): Promise<void> {
-    const created = await this.#redis
-      .multi()
-      .hset(this.#run(run.id), {
-        id: run.id,
-        config: JSON.stringify(run.config),
-        status: run.status,
-        round: String(run.round),
-        checkpoint: run.checkpoint,
-        layout: JSON.stringify(run.layout),
-        specDigest: run.specDigest,
-        createdAt: String(run.createdAt),
-        updatedAt: String(run.updatedAt),
-      })
-      .zadd(`${this.#p}:runs`, run.createdAt, run.id)
-      .exec();
-    if (created === null) throw new SiloError('ERR_UNAVAILABLE', 'Redis transaction aborted');
+  /** Creates a run and queues its ledger entry; returns the entry's index. */
+  async createRun(run: RunRecord, entry: Uint8Array): Promise<number> {
+    const fields = {
+      id: run.id,
+      config: JSON.stringify(run.config),
+      status: run.status,
+      round: String(run.round),
+      checkpoint: run.checkpoint,
+      layout: JSON.stringify(run.layout),
+      specDigest: run.specDigest,
+      createdAt: String(run.createdAt),
+      updatedAt: String(run.updatedAt),
+    };
+    const index = await this.#redis.siloCreateRun(
+      this.#run(run.id),
+      `${this.#p}:runs`,
+      ...this.#ledgerKeys,
+      JSON.stringify(Object.entries(fields).flat()),
+      String(run.createdAt),
+      run.id,
+      Buffer.from(entry).toString('utf8'),
+    );
+    if (index < 0) throw new SiloError('ERR_CONFLICT', `run ${run.id} already exists`);
+    return index;
   }
 
   async getRun(id: string): Promise<RunRecord> {
@@ -184,15 +253,28 @@ export class StateStore {
     return this.#redis.zrange(`${this.#p}:runs`, 0, -1);
   }
 
-  /** Ends a run that is still running; returns false when it had already ended. */
-  async endRun(id: string, status: Exclude<RunStatus, 'running'>, error?: string): Promise<boolean> {
-    const key = this.#run(id);
-    const current = await this.#redis.hget(key, 'status');
-    if (current !== 'running') return false;
-    const fields: Record<string, string> = { status, updatedAt: String(Date.now()) };
+  /**
+   * Ends a run that is still running and queues `entry` (its run-ended ledger entry, built by
+   * `entryFor` from the run as it stands); returns false when it had already ended.
+   */
+  async endRun(
+    id: string,
+    status: Exclude<RunStatus, 'running'>,
+    error: string | undefined,
+    entryFor: (run: RunRecord, at: number) => Uint8Array,
+  ): Promise<boolean> {
+    const run = await this.getRun(id);
+    if (run.status !== 'running') return false;
+    const at = Date.now();
+    const fields: Record<string, string> = { status, updatedAt: String(at) };
     if (error !== undefined) fields['error'] = error;
-    await this.#redis.hset(key, fields);
-    return true;
+    const index = await this.#redis.siloEndRun(
+      this.#run(id),
+      ...this.#ledgerKeys,
+      JSON.stringify(Object.entries(fields).flat()),
+      Buffer.from(entryFor(run, at)).toString('utf8'),
+    );
+    return index >= 0;
   }
 
   async history(id: string): Promise<RoundSummary[]> {
@@ -238,15 +320,17 @@ export class StateStore {
   }
 
   /**
-   * Records an accepted update atomically with the round's status: `accepted` with the count so far,
+   * Records an accepted update and queues its ledger `entry`, atomically with the round's status:
+   * `accepted` with the count so far (the stored update, with its entry index, is `update`),
    * `duplicate` with the first record when this worker already has one, or `closed`.
    */
   async acceptUpdate(
     id: string,
     round: number,
     update: AcceptedUpdate,
+    entry: Uint8Array,
   ): Promise<
-    | { outcome: 'accepted'; count: number }
+    | { outcome: 'accepted'; count: number; update: AcceptedUpdate }
     | { outcome: 'duplicate'; first: AcceptedUpdate }
     | { outcome: 'closed' }
   > {
@@ -254,12 +338,14 @@ export class StateStore {
     const [count, json] = await this.#redis.siloAcceptUpdate(
       key,
       `${key}:updates`,
+      ...this.#ledgerKeys,
       update.keyId,
-      JSON.stringify(update),
+      JSON.stringify({ ...update, entryIndex: undefined }),
+      Buffer.from(entry).toString('utf8'),
     );
     if (count === -1) return { outcome: 'closed' };
     if (count === 0) return { outcome: 'duplicate', first: JSON.parse(json) as AcceptedUpdate };
-    return { outcome: 'accepted', count };
+    return { outcome: 'accepted', count, update: JSON.parse(json) as AcceptedUpdate };
   }
 
   async updates(id: string, round: number): Promise<AcceptedUpdate[]> {
@@ -271,8 +357,19 @@ export class StateStore {
     return this.#redis.hlen(`${this.#round(id, round)}:updates`);
   }
 
-  async recordRejection(id: string, round: number, rejection: RejectedUpdate): Promise<void> {
-    await this.#redis.rpush(`${this.#round(id, round)}:rejections`, JSON.stringify(rejection));
+  /** Records a refused update and queues its ledger entry; returns the entry's index. */
+  async recordRejection(
+    id: string,
+    round: number,
+    rejection: RejectedUpdate,
+    entry: Uint8Array,
+  ): Promise<number> {
+    return this.#redis.siloRecordRejection(
+      `${this.#round(id, round)}:rejections`,
+      ...this.#ledgerKeys,
+      JSON.stringify(rejection),
+      Buffer.from(entry).toString('utf8'),
+    );
   }
 
   async rejections(id: string, round: number): Promise<RejectedUpdate[]> {
@@ -285,17 +382,28 @@ export class StateStore {
     return (await this.#redis.siloBeginAggregation(this.#round(id, round))) as RoundStatus | '';
   }
 
-  /** Closes a round and advances the run in one step; false when the round was already closed. */
-  async closeRound(id: string, summary: RoundSummary, last: boolean): Promise<boolean> {
+  /**
+   * Closes a round, advances the run and queues the round's aggregate entry (and, for the last
+   * round, the run-ended entry) in one step; false when the round was already closed.
+   */
+  async closeRound(
+    id: string,
+    summary: RoundSummary,
+    last: boolean,
+    entries: { aggregate: Uint8Array; ended?: Uint8Array },
+  ): Promise<boolean> {
     const done = await this.#redis.siloCloseRound(
       this.#round(id, summary.round),
       this.#run(id),
       `${this.#run(id)}:history`,
+      ...this.#ledgerKeys,
       JSON.stringify(summary),
       String(last ? summary.round : summary.round + 1),
       summary.checkpoint,
       last ? 'completed' : 'running',
-      String(Date.now()),
+      String(summary.closedAt),
+      Buffer.from(entries.aggregate).toString('utf8'),
+      entries.ended === undefined ? '' : Buffer.from(entries.ended).toString('utf8'),
     );
     return done === 1;
   }
@@ -318,8 +426,54 @@ export class StateStore {
       .sort((a, b) => (a.keyId < b.keyId ? -1 : 1));
   }
 
-  async saveWorkers(entries: unknown[]): Promise<void> {
-    await this.#redis.set(`${this.#p}:workers`, JSON.stringify(entries));
+  /** Stores the worker registry and queues the ledger entries of the change, atomically. */
+  async saveWorkers(registry: unknown[], ledgerEntries: readonly Uint8Array[]): Promise<void> {
+    await this.#redis.siloSaveWorkers(
+      `${this.#p}:workers`,
+      ...this.#ledgerKeys,
+      JSON.stringify(registry),
+      ...ledgerEntries.map((e) => Buffer.from(e).toString('utf8')),
+    );
+  }
+
+  /** The ledger outbox of this prefix. */
+  get outbox(): LedgerOutbox {
+    const redis = this.#redis;
+    const [nextKey, outboxKey] = this.#ledgerKeys;
+    return {
+      async next() {
+        return Number((await redis.get(nextKey)) ?? 0);
+      },
+      async read(from, limit) {
+        const indices = Array.from({ length: limit }, (_, i) => String(from + i));
+        const values = limit === 0 ? [] : await redis.hmget(outboxKey, ...indices);
+        const out: { index: number; entry: string }[] = [];
+        for (const [i, value] of values.entries()) {
+          if (value === null) break;
+          out.push({ index: from + i, entry: value });
+        }
+        return out;
+      },
+      async lowest() {
+        const keys = await redis.hkeys(outboxKey);
+        return keys.length === 0 ? undefined : Math.min(...keys.map(Number));
+      },
+      async trim(from, below) {
+        if (below <= from) return;
+        const indices = Array.from({ length: below - from }, (_, i) => String(from + i));
+        for (let i = 0; i < indices.length; i += 1000)
+          await redis.hdel(outboxKey, ...indices.slice(i, i + 1000));
+      },
+      async raiseNext(next) {
+        const raised = await redis.eval(
+          "local c = tonumber(redis.call('GET', KEYS[1]) or '0'); if c < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]); return tonumber(ARGV[1]) end; return c",
+          1,
+          nextKey,
+          String(next),
+        );
+        return Number(raised);
+      },
+    };
   }
 
   async loadWorkers(): Promise<unknown[]> {
