@@ -2,12 +2,21 @@ import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSiloError } from '@silo/common';
+import {
+  decodeEntry,
+  leafHash,
+  parseVerifierKey,
+  verifyCheckpoint,
+  verifyInclusion,
+  verifyLedgerDir,
+} from '@silo/ledger';
 import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
 import { loadMnist, partition, subset } from '@silo/data';
 import { initBackend } from '@silo/model';
 import {
   JOIN_PROOF_TYP,
   createFederationClient,
+  fromServiceError,
   type FederationClient,
   type Instruction,
   type TrainInstruction,
@@ -156,6 +165,9 @@ describe('a coordinator and workers over real gRPC and Redis', () => {
     await cleanupDir?.();
   });
 
+  let runId = '';
+  let manualReceipt: { entryIndex: number; updateDigest: string } | undefined;
+
   it('finishes two rounds, rejecting hostile updates with their own codes while the round completes', async () => {
     const joined = Promise.all(workers.map((w) => nextEvent(w, 'joined')));
     for (const w of workers) w.start();
@@ -197,9 +209,12 @@ describe('a coordinator and workers over real gRPC and Redis', () => {
     });
     const receipt = await manual.submit(train);
     expect(receipt.duplicate).toBe(false);
+    manualReceipt = { entryIndex: receipt.entryIndex, updateDigest: receipt.updateDigest };
+    runId = run.id;
     const again = await manual.submit(train);
     expect(again.duplicate).toBe(true);
     expect(again.updateDigest).toBe(receipt.updateDigest);
+    expect(again.entryIndex).toBe(receipt.entryIndex);
 
     expect((await ended).status).toBe('completed');
     const view = await coordinator.runView(run.id);
@@ -220,5 +235,56 @@ describe('a coordinator and workers over real gRPC and Redis', () => {
       'ERR_STALE_ROUND',
       'ERR_UNKNOWN_KEY',
     ]);
+  });
+
+  it('logs every enrollment, update, refusal, aggregate and the run end, and proves an update is in it', async () => {
+    expect(manualReceipt).toBeDefined();
+    const ledger = coordinator.ledger;
+    await ledger.drain();
+    const store = ledger.store;
+    const types: string[] = [];
+    for (let i = 0; i < store.size; i++) types.push(decodeEntry(await store.entry(i), i).type);
+    const count = (type: string): number => types.filter((t) => t === type).length;
+    expect(count('key-enrolled')).toBe(3);
+    expect(count('run')).toBe(1);
+    expect(count('update')).toBe(6);
+    expect(count('rejection')).toBe(5);
+    expect(count('aggregate')).toBe(2);
+    expect(types.at(-1)).toBe('run-ended');
+    // A checkpoint after each round; the last one covers the whole log.
+    const checkpoints = store.checkpoints();
+    expect(checkpoints.length).toBeGreaterThanOrEqual(2);
+    expect(checkpoints.at(-1)?.size).toBe(store.size);
+
+    const audit = await verifyLedgerDir(coordinator.ledgerDir, coordinator.key.verifierKey, 'silo-test');
+    expect(audit.problems).toEqual([]);
+    expect(audit.verifiedSize).toBe(store.size);
+
+    // The worker's receipt: its entry, an inclusion proof and the signed checkpoint.
+    const { entryIndex, updateDigest } = manualReceipt!;
+    const proof = await new Promise<import('@silo/protocol').LedgerReceipt>((resolve, reject) => {
+      manual.client.getReceipt(
+        { entryIndex, updateDigest },
+        { deadline: Date.now() + 10_000 },
+        (err, value) =>
+          err === null && value !== undefined ? resolve(value) : reject(err ?? new Error('no receipt')),
+      );
+    });
+    const entry = decodeEntry(proof.entry, entryIndex);
+    expect(entry).toMatchObject({ type: 'update', runId, round: 1, keyId: keys.c.keyId, updateDigest });
+    const cp = verifyCheckpoint(proof.checkpoint, parseVerifierKey(coordinator.key.verifierKey), 'silo-test');
+    expect(cp.size).toBe(proof.treeSize);
+    expect(() =>
+      verifyInclusion(leafHash(proof.entry), entryIndex, cp.size, proof.proof, cp.root),
+    ).not.toThrow();
+    // Asking with another digest reveals nothing.
+    const refused = await new Promise<string>((resolve) => {
+      manual.client.getReceipt(
+        { entryIndex, updateDigest: '0'.repeat(64) },
+        { deadline: Date.now() + 10_000 },
+        (err) => resolve(err === null ? 'answered' : fromServiceError(err).code),
+      );
+    });
+    expect(refused).toBe('ERR_NOT_FOUND');
   });
 });
