@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
@@ -162,6 +163,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     const backend = await initBackend();
     this.logger.info({ backend }, 'tfjs backend');
     await this.#holdLedger();
+    // Auditors pin this key; it is written beside the ledger, never inside it.
+    await writeFile(join(this.config.dataDir, 'ledger-verifier.key'), `${this.key.verifierKey}\n`);
     await this.enrollment.load(this.config.workers);
     await this.#followEnrollment();
     await this.#dispatcher.start((notice) => this.#service.deliver(notice));

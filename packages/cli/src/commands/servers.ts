@@ -34,9 +34,19 @@ export function coordinatorCommand(program: Command): void {
     .action(async (options: { config: string; readyJson?: boolean }) => {
       const config = await loadConfigFile(coordinatorConfigSchema, options.config);
       const coordinator = await Coordinator.start({ config });
-      const ready = { grpc: coordinator.grpcAddress, http: coordinator.httpUrl };
+      const ready = {
+        grpc: coordinator.grpcAddress,
+        http: coordinator.httpUrl,
+        ledgerDir: coordinator.ledgerDir,
+        verifierKey: coordinator.key.verifierKey,
+      };
       if (options.readyJson === true) process.stdout.write(`${JSON.stringify(ready)}\n`);
-      else process.stdout.write(`coordinator ready: gRPC ${ready.grpc}, HTTP ${ready.http}\n`);
+      else {
+        process.stdout.write(
+          `coordinator ready: gRPC ${ready.grpc}, HTTP ${ready.http}\n` +
+            `ledger: ${ready.ledgerDir}, verifier key ${ready.verifierKey}\n`,
+        );
+      }
       onSignals(() => coordinator.close());
     });
 }
