@@ -38,7 +38,7 @@ export function workersCommand(program: Command): void {
     .option('--token <token>', 'API bearer token (default: $SILO_TOKEN)')
     .action(async (options: { json?: boolean; coordinator?: string; token?: string }) => {
       const result = await callApi<{
-        enrolled: { keyId: string; name: string; org: string }[];
+        enrolled: { keyId: string; name: string; org: string; revokedAt?: number }[];
         online: { keyId: string }[];
       }>(apiTarget(options), 'GET', '/v1/workers');
       if (options.json === true) {
@@ -47,9 +47,24 @@ export function workersCommand(program: Command): void {
       }
       const online = new Set(result.online.map((w) => w.keyId));
       for (const w of result.enrolled) {
-        process.stdout.write(
-          `${w.keyId}  ${online.has(w.keyId) ? 'online ' : 'offline'}  ${w.name}  ${w.org}\n`,
-        );
+        const state = w.revokedAt !== undefined ? 'revoked' : online.has(w.keyId) ? 'online ' : 'offline';
+        process.stdout.write(`${w.keyId}  ${state}  ${w.name}  ${w.org}\n`);
       }
+    });
+  workers
+    .command('revoke')
+    .description('revoke a worker key: its new updates are refused; its earlier ledger entries still verify')
+    .argument('<keyId>', 'the key id to revoke')
+    .option('--coordinator <url>', 'coordinator HTTP API URL (default: $SILO_URL)')
+    .option('--token <token>', 'API bearer token (default: $SILO_TOKEN)')
+    .action(async (keyId: string, options: { coordinator?: string; token?: string }) => {
+      const entry = await callApi<{ name: string; revokedAt: number }>(
+        apiTarget(options),
+        'POST',
+        `/v1/workers/${encodeURIComponent(keyId)}/revoke`,
+      );
+      process.stdout.write(
+        `revoked ${entry.name} (${keyId}) at ${new Date(entry.revokedAt).toISOString()}\n`,
+      );
     });
 }
