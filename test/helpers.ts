@@ -1,4 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,4 +55,53 @@ export function nextEvent<T>(
     };
     emitter.on(name, listener);
   });
+}
+
+/** The CLI entry point, for tests that run Silo as separate processes. */
+export const SILO_BIN = resolve(import.meta.dirname, '../packages/cli/bin/silo.js');
+
+/** What `silo coordinator start --ready-json` prints once it listens. */
+export interface CoordinatorReady {
+  grpc: string;
+  http: string;
+  ledgerDir: string;
+  verifierKey: string;
+}
+
+/** A coordinator in its own process, so a test can SIGKILL it. */
+export interface CoordinatorProcess {
+  child: ChildProcess;
+  ready: CoordinatorReady;
+  /** Everything it wrote to stderr so far (its JSON log). */
+  log(): string;
+  /** Resolves with the signal (or exit code) it ended with. */
+  ended: Promise<NodeJS.Signals | number | null>;
+}
+
+/** Starts `silo coordinator start --config FILE` and waits for its ready line. */
+export async function startCoordinatorProcess(
+  config: string,
+  env: Record<string, string> = {},
+): Promise<CoordinatorProcess> {
+  const child = spawn(
+    process.execPath,
+    [SILO_BIN, 'coordinator', 'start', '--config', config, '--ready-json'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const ended = once(child, 'exit').then(
+    ([code, signal]) => (signal ?? code) as NodeJS.Signals | number | null,
+  );
+  const lines = createInterface({ input: child.stdout });
+  const line = await Promise.race([
+    once(lines, 'line').then(([text]) => text as string),
+    ended.then((how) => {
+      throw new Error(`coordinator ended (${String(how)}) before it was ready:\n${stderr}`);
+    }),
+  ]);
+  return { child, ready: JSON.parse(line) as CoordinatorReady, log: () => stderr, ended };
 }

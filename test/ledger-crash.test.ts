@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ENTRIES_FILE,
@@ -13,34 +12,16 @@ import {
   verifyLedgerDir,
 } from '@silo/ledger';
 import { generateKeyPair } from '@silo/signing';
-import { REDIS_URL, cleanRedis, tempDir, uniquePrefix } from './helpers.js';
+import {
+  REDIS_URL,
+  cleanRedis,
+  startCoordinatorProcess as startCoordinator,
+  tempDir,
+  uniquePrefix,
+} from './helpers.js';
 
-const SILO = resolve(import.meta.dirname, '../packages/cli/bin/silo.js');
 const TOKEN = 'crash-test-token-0123456789';
 const ORIGIN = 'silo-crash-test';
-
-interface Ready {
-  http: string;
-  ledgerDir: string;
-  verifierKey: string;
-}
-
-/** A coordinator in its own process, so the test can SIGKILL it. */
-async function startCoordinator(
-  config: string,
-): Promise<{ child: ChildProcess; ready: Ready; log: () => string }> {
-  const child = spawn(process.execPath, [SILO, 'coordinator', 'start', '--config', config, '--ready-json'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const lines = createInterface({ input: child.stdout });
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`coordinator exited with ${String(code)} before it was ready:\n${stderr}`);
-  });
-  const [line] = (await Promise.race([once(lines, 'line'), exited])) as [string];
-  return { child, ready: JSON.parse(line) as Ready, log: () => stderr };
-}
 
 async function api<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${base}${path}`, {
@@ -136,11 +117,10 @@ describe('a coordinator killed with SIGKILL while it appends to the ledger', () 
       }
     });
     await fortyAcknowledged;
-    const exited = once(first.child, 'exit');
     first.child.kill('SIGKILL');
     stop = true;
     await Promise.all(enrolling);
-    await exited;
+    await first.ended;
 
     // A kill between two records leaves no torn tail; the first half of the next record is what
     // a kill an instant later leaves, so make sure the reopened store has one to cut.

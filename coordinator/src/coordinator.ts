@@ -16,6 +16,7 @@ import { loadCoordinatorKey, type CoordinatorKey } from './coordinator-key.js';
 import { addLedgerRoutes } from './ledger-api.js';
 import { runEndedEntry, runEntry } from './ledger-entries.js';
 import { LedgerLease, LedgerWriter } from './ledger-writer.js';
+import { checkRedisDurability } from './redis-check.js';
 import { runConfigSchema, type CoordinatorConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { Enrollment } from './enrollment.js';
@@ -160,6 +161,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
         },
       );
     }
+    await checkRedisDurability(this.#redis, this.logger);
     const backend = await initBackend();
     this.logger.info({ backend }, 'tfjs backend');
     await this.#holdLedger();
@@ -183,6 +185,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       http.listen(this.config.http.port, this.config.http.host, () => resolve());
     });
     this.#scheduler.start();
+    await this.#resumeRuns();
     this.logger.info({ grpc: this.grpcAddress, http: this.httpUrl }, 'coordinator listening');
   }
 
@@ -236,6 +239,15 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       step().catch((err: unknown) => this.logger.error({ err }, 'ledger lease'));
     }, this.#lease.ttlMs / 3);
     this.#leaseTimer.unref();
+  }
+
+  /** Requeues the current step of every running run: this process may be a restart after a crash. */
+  async #resumeRuns(): Promise<void> {
+    const tag = `boot-${randomBytes(4).toString('hex')}`;
+    for (const id of await this.state.listRuns()) {
+      const run = await this.state.getRun(id);
+      if (run.status === 'running') await this.#engine.resume(id, tag);
+    }
   }
 
   get #enrollmentChannel(): string {

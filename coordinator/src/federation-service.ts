@@ -20,6 +20,7 @@ import type { BlobStore } from './blob-store.js';
 import type { CoordinatorConfig } from './config.js';
 import type { InstructionNotice } from './dispatcher.js';
 import type { Enrollment } from './enrollment.js';
+import { faultPoint } from './faults.js';
 import { rejectionEntry, updateEntry } from './ledger-entries.js';
 import type { LedgerReceiptData } from './ledger-writer.js';
 import type { RoundEngine } from './rounds.js';
@@ -360,6 +361,7 @@ export class FederationService {
       updateEntry(run.id, manifest.round, update),
     );
     this.#o.ledgerChanged();
+    if (outcome.outcome === 'accepted') faultPoint('update-accepted', manifest.round);
     if (outcome.outcome === 'closed')
       throw new SiloError('ERR_STALE_ROUND', `round ${manifest.round} closed during upload`);
     if (outcome.outcome === 'duplicate') return this.#duplicate(manifest, outcome.first);

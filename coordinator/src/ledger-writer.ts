@@ -32,8 +32,8 @@ export interface LedgerWriterOptions {
 /** Events of a {@link LedgerWriter}. */
 export interface LedgerWriterEvents {
   checkpoint: [StoredCheckpoint];
-  /** Draining failed; it is retried on the next poll. */
-  error: [SiloError];
+  /** Draining failed (for example while Redis is unreachable); it is retried on the next poll. */
+  'drain-failed': [SiloError];
 }
 
 const BATCH = 256;
@@ -134,7 +134,7 @@ export class LedgerWriter extends EventEmitter<LedgerWriterEvents> {
     this.drain().catch((err: unknown) => {
       const error = err instanceof SiloError ? err : new SiloError('ERR_INTERNAL', String(err));
       this.#o.logger.error({ err: error }, 'ledger: writing queued entries failed; retrying');
-      this.emit('error', error);
+      this.emit('drain-failed', error);
     });
   }
 

@@ -5,9 +5,11 @@ import { createStrategy, type ClientUpdate } from '@silo/aggregation';
 import { fromCanonicalBytes, layoutSize, toCanonicalBytes } from '@silo/tensors';
 import type { SigningKey } from '@silo/signing';
 import type { BlobStore } from './blob-store.js';
+import { faultPoint } from './faults.js';
 import { aggregateEntry, runEndedEntry } from './ledger-entries.js';
 import type { Evaluator } from './evaluator.js';
 import { sampleWorkers, type RoundJobData, type RoundScheduler, type RoundSteps } from './scheduler.js';
+import type { RunConfig } from './config.js';
 import type { RoundSummary, StateStore } from './state.js';
 
 /** Events the round engine emits in this process. */
@@ -97,13 +99,43 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     return 'opened';
   }
 
+  /**
+   * Picks a running run up after a coordinator restart: queues again, under `tag`, whatever step
+   * its current round was in, since the process that was running it may have died mid-step.
+   * Every step is idempotent, so a step that also comes back from BullMQ's stalled-job check
+   * does no harm.
+   */
+  async resume(runId: string, tag: string): Promise<void> {
+    const { state } = this.#o;
+    const run = await state.getRun(runId);
+    if (run.status !== 'running') return;
+    const data = { runId, round: run.round };
+    const record = await state.getRound(runId, run.round);
+    if (record === undefined) {
+      await this.#jobs.schedule('open', data, 0, tag);
+    } else if (record.status === 'aggregating') {
+      await this.#jobs.schedule('aggregate', data, 0, tag);
+    } else if (record.status === 'collecting') {
+      const count = await state.countUpdates(runId, run.round);
+      if (count >= this.#quorum(run.config, record.sampled.length))
+        await this.#jobs.schedule('aggregate', data, 0, tag);
+      else await this.#jobs.schedule('deadline', data, Math.max(0, record.deadline - Date.now()), tag);
+      await this.#o.notify(record.sampled, runId, run.round);
+    }
+    this.#o.logger.info({ runId, round: run.round, status: record?.status ?? 'not opened' }, 'resumed run');
+  }
+
+  #quorum(config: RunConfig, sampled: number): number {
+    return Math.min(config.minUpdates ?? sampled, sampled);
+  }
+
   /** Called by the service after each accepted update. */
   async onAccepted(runId: string, round: number, count: number): Promise<void> {
     const record = await this.#o.state.getRound(runId, round);
     if (record === undefined) return;
     const run = await this.#o.state.getRun(runId);
-    const quorum = Math.min(run.config.minUpdates ?? record.sampled.length, record.sampled.length);
-    if (count >= quorum) await this.#jobs.schedule('aggregate', { runId, round });
+    if (count >= this.#quorum(run.config, record.sampled.length))
+      await this.#jobs.schedule('aggregate', { runId, round });
   }
 
   async deadline({ runId, round }: RoundJobData): Promise<void> {
@@ -112,7 +144,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     const record = await state.getRound(runId, round);
     if (run.status !== 'running' || record?.status !== 'collecting') return;
     const count = await state.countUpdates(runId, round);
-    const needed = Math.min(run.config.minUpdates ?? record.sampled.length, record.sampled.length);
+    const needed = this.#quorum(run.config, record.sampled.length);
     if (count >= needed) {
       await this.#jobs.schedule('aggregate', { runId, round });
       return;
@@ -152,6 +184,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     }
     const result = createStrategy(run.config.strategy).aggregate(base, updates);
     const checkpoint = await blobs.put(toCanonicalBytes(result.weights));
+    faultPoint('aggregate-stored', round);
     const rejected = (await state.rejections(runId, round)).length;
     const mean = (name: string): number =>
       accepted.reduce((sum, u) => sum + (u.metrics[name] ?? 0) * u.numExamples, 0) / result.totalExamples;
@@ -207,6 +240,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     };
     const closed = await state.closeRound(runId, summary, last, entries);
     this.#o.ledgerChanged();
+    faultPoint('round-closed', round);
     if (closed) {
       this.#o.logger.info(
         {

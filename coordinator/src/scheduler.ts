@@ -64,9 +64,14 @@ export class RoundScheduler {
     void this.#worker.run().catch((err: unknown) => this.#options.logger.error({ err }, 'scheduler stopped'));
   }
 
-  async schedule(step: RoundStep, data: RoundJobData, delayMs = 0): Promise<void> {
+  /**
+   * Queues a step. Its job id is deterministic, so scheduling a step twice queues it once; `tag`
+   * makes a distinct id, for a restart that must run a step again now rather than wait for
+   * BullMQ to notice that the dead process's job stalled.
+   */
+  async schedule(step: RoundStep, data: RoundJobData, delayMs = 0, tag?: string): Promise<void> {
     await this.#queue.add(step, data, {
-      jobId: jobId(step, data),
+      jobId: tag === undefined ? jobId(step, data) : `${jobId(step, data)}.${tag}`,
       delay: delayMs,
       attempts: 5,
       backoff: { type: 'exponential', delay: 1000 },

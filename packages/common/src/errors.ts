@@ -75,7 +75,32 @@ export function toSiloError(err: unknown, fallback: SiloErrorCode = 'ERR_INTERNA
   if (err instanceof SiloError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
-  return new SiloError(isSiloErrorCode(code) ? code : fallback, message, { cause: err });
+  if (isSiloErrorCode(code)) return new SiloError(code, message, { cause: err });
+  return new SiloError(isConnectionLoss(err) ? 'ERR_UNAVAILABLE' : fallback, message, { cause: err });
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTCONN',
+]);
+
+/**
+ * True for errors that mean a backing service (Redis, a peer) is unreachable right now, so the
+ * caller may retry: socket errors, and the Redis client's "gave up on this command" errors.
+ */
+function isConnectionLoss(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    err.message === 'Connection is closed.' ||
+    err.message.startsWith("Stream isn't writeable")
+  );
 }
 
 /** gRPC status numbers (from the gRPC spec) for each code; the one place this mapping lives. */
