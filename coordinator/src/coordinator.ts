@@ -92,6 +92,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     // BullMQ connects this one itself as soon as the queue is built.
     this.#bullRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
     this.#subscriber = new Redis(config.redisUrl, { lazyConnect: true });
+    this.#watchConnections();
     this.state = new StateStore(this.#redis, config.prefix);
     this.enrollment = new Enrollment(this.state);
     this.#blobs = new DiskBlobStore(join(this.ledgerDir, 'blobs'));
@@ -405,6 +406,30 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     this.#ledger?.kick();
     await this.#redis.publish(this.#enrollmentChannel, keyId);
     return entry;
+  }
+
+  /**
+   * Logs a lost Redis connection once, and its return: ioredis reconnects by itself and queues
+   * commands meanwhile, so an outage shows as slow calls and, past its retry limit, ERR_UNAVAILABLE.
+   */
+  #watchConnections(): void {
+    for (const [name, client] of [
+      ['state', this.#redis],
+      ['jobs', this.#bullRedis],
+      ['subscriber', this.#subscriber],
+    ] as const) {
+      let down = false;
+      client.on('error', (err: Error) => {
+        if (down) return;
+        down = true;
+        this.logger.warn({ connection: name, err: err.message }, 'Redis connection lost; reconnecting');
+      });
+      client.on('ready', () => {
+        if (!down) return;
+        down = false;
+        this.logger.info({ connection: name }, 'Redis connection back');
+      });
+    }
   }
 
   #disconnectRedis(): void {

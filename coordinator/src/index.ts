@@ -6,3 +6,4 @@ export {
   type RunConfig,
 } from './config.js';
 export type { RoundSummary, RunRecord, AcceptedUpdate, RejectedUpdate } from './state.js';
+export { checkRedisDurability, type RedisDurability } from './redis-check.js';
