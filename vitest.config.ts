@@ -2,7 +2,17 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
-const packages = ['common', 'protocol', 'tensors', 'signing', 'ledger', 'aggregation', 'model', 'data'];
+const packages = [
+  'common',
+  'protocol',
+  'tensors',
+  'signing',
+  'ledger',
+  'aggregation',
+  'audit',
+  'model',
+  'data',
+];
 
 export default defineConfig({
   resolve: {

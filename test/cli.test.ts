@@ -38,8 +38,9 @@ describe('silo simulate, as a newcomer runs it', () => {
     await cleanup();
   });
 
-  it('runs coordinator and worker processes to a model tf.loadLayersModel loads', async () => {
+  it('runs coordinator and worker processes to a model tf.loadLayersModel loads, with a ledger that audits clean', async () => {
     const out = join(dir, 'model');
+    const sim = join(dir, 'sim');
     const { stdout } = await run(
       process.execPath,
       [
@@ -48,7 +49,7 @@ describe('silo simulate, as a newcomer runs it', () => {
         '--workers',
         '2',
         '--rounds',
-        '2',
+        '5',
         '--epochs',
         '1',
         '--train-size',
@@ -60,11 +61,34 @@ describe('silo simulate, as a newcomer runs it', () => {
         '--no-baseline',
         '--out',
         out,
+        '--dir',
+        sim,
       ],
-      { env: { ...process.env, REDIS_URL }, timeout: 120_000 },
+      { env: { ...process.env, REDIS_URL }, timeout: 240_000 },
     );
-    expect(stdout).toMatch(/round +1\/2 +accuracy/);
-    expect(stdout).toMatch(/round +2\/2 +accuracy/);
+    expect(stdout).toMatch(/round +1\/5 +accuracy/);
+    expect(stdout).toMatch(/round +5\/5 +accuracy/);
+    expect(stdout).toMatch(/ledger +\d+ entries, \d+ signed checkpoints; audit OK/);
+    // An auditor checks the same ledger with the CLI, from the files alone.
+    const audit = await run(process.execPath, [
+      SILO,
+      'audit',
+      'verify',
+      join(sim, 'coordinator', 'ledger'),
+      '--coordinator-key',
+      join(sim, 'coordinator', 'ledger-verifier.key'),
+      '--workers',
+      join(sim, 'workers.jwks.json'),
+      '--json',
+    ]);
+    const report = JSON.parse(audit.stdout) as {
+      ok: boolean;
+      problems: unknown[];
+      runs: { rounds: number }[];
+    };
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.runs.map((r) => r.rounds)).toEqual([5]);
     expect(stdout).toMatch(/status +completed/);
     expect(stdout).toMatch(/backend +workers: (wasm|cpu|tensorflow)/);
     const reported = /(\d+\.\d+)% accuracy on 300 held-out digits/.exec(stdout);

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLedger } from '@silo/audit';
 import { loadMnist, partition, subset } from '@silo/data';
 import { decodeEntry, verifyLedgerDir, LedgerStore } from '@silo/ledger';
 import { initBackend } from '@silo/model';
@@ -188,6 +189,11 @@ describe('a coordinator killed at every stage of a round', () => {
     } finally {
       await store.close();
     }
+    const deep = await auditLedger(ledgerDir, {
+      coordinatorKey: coordinator.ready.verifierKey,
+      workers: keys.map((k) => k.key.publicJwk),
+    });
+    expect(deep.problems).toEqual([]);
     // Every accepted update logged once, every round aggregated once.
     expect(counts.get('update')).toBe(6);
     expect(counts.get('aggregate')).toBe(3);

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLedger } from '@silo/audit';
 import { toSiloError } from '@silo/common';
 import {
   decodeEntry,
@@ -19,6 +20,7 @@ import {
   fromServiceError,
   type FederationClient,
   type Instruction,
+  type LedgerReceipt,
   type TrainInstruction,
 } from '@silo/protocol';
 import { signManifest, type SigningKey } from '@silo/signing';
@@ -259,10 +261,24 @@ describe('a coordinator and workers over real gRPC and Redis', () => {
     const audit = await verifyLedgerDir(coordinator.ledgerDir, coordinator.key.verifierKey, 'silo-test');
     expect(audit.problems).toEqual([]);
     expect(audit.verifiedSize).toBe(store.size);
+    // The auditor's full check: signatures against the key history, every aggregate recomputed.
+    const deep = await auditLedger(coordinator.ledgerDir, {
+      coordinatorKey: coordinator.key.verifierKey,
+      workers: [keys.a, keys.b, keys.c].map((k) => k.publicJwk),
+    });
+    expect(deep.problems).toEqual([]);
+    expect(deep.ok).toBe(true);
+    expect(deep.rejections).toEqual({
+      ERR_BAD_NONCE: 1,
+      ERR_DIGEST_MISMATCH: 1,
+      ERR_REPLAYED_NONCE: 1,
+      ERR_STALE_ROUND: 1,
+      ERR_UNKNOWN_KEY: 1,
+    });
 
     // The worker's receipt: its entry, an inclusion proof and the signed checkpoint.
     const { entryIndex, updateDigest } = manualReceipt!;
-    const proof = await new Promise<import('@silo/protocol').LedgerReceipt>((resolve, reject) => {
+    const proof = await new Promise<LedgerReceipt>((resolve, reject) => {
       manual.client.getReceipt(
         { entryIndex, updateDigest },
         { deadline: Date.now() + 10_000 },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseVerifierKey } from '@silo/ledger';
 
 const dataSchema = z.discriminatedUnion('kind', [
   z
@@ -20,6 +21,15 @@ const dataSchema = z.discriminatedUnion('kind', [
     })
     .strict(),
 ]);
+
+/** A C2SP note verifier key, checked here so a bad key fails at load naming the field. */
+const verifierKeyText = z.string().superRefine((text, ctx) => {
+  try {
+    parseVerifierKey(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `not a note verifier key: ${(err as Error).message}` });
+  }
+});
 
 /** A worker's one configuration file. */
 export const workerConfigSchema = z
@@ -47,6 +57,33 @@ export const workerConfigSchema = z
       .int()
       .positive()
       .default(1024 * 1024 * 1024),
+    /**
+     * Directory of the worker's own records: `egress.log`, every message sent to the coordinator
+     * and every ledger receipt received. Created with mode 0700. Default `.silo/worker`.
+     */
+    stateDir: z.string().min(1).default('.silo/worker'),
+    /**
+     * The coordinator's ledger verifier key, `name+hash+key` (from the coordinator's operator, by
+     * a channel other than the coordinator itself). Without it receipts are stored but their
+     * checkpoint signatures are not checked.
+     */
+    coordinatorLedgerKey: verifierKeyText.optional(),
+    /** Origin line of the coordinator's checkpoints; default the verifier key's name. */
+    ledgerOrigin: z.string().min(1).optional(),
+    receipts: z
+      .object({
+        /** Give up on a ledger receipt this long after the update was accepted. */
+        giveUpMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .default(30 * 60_000),
+        /** First retry delay while the coordinator has no checkpoint covering the update. */
+        initialDelayMs: z.number().int().min(10).default(1_000),
+        maxDelayMs: z.number().int().min(100).default(60_000),
+      })
+      .strict()
+      .default({ giveUpMs: 30 * 60_000, initialDelayMs: 1_000, maxDelayMs: 60_000 }),
   })
   .strict();
 

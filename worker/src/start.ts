@@ -1,30 +1,74 @@
 import { createLogger, loadConfigFile, type Logger } from '@silo/common';
 import { loadDataSource } from '@silo/data';
+import { parseVerifierKey } from '@silo/ledger';
 import { initBackend } from '@silo/model';
 import { loadSigningKey } from '@silo/signing';
-import { workerConfigSchema } from './config.js';
+import { workerConfigSchema, type WorkerConfig } from './config.js';
+import { EgressLog } from './egress-log.js';
+import { egressLogPath, ensureStateDir } from './state-dir.js';
 import { Trainer } from './trainer.js';
 import { Worker } from './worker.js';
 
-/** Loads a worker configuration file, its key and data, chooses the tfjs backend, and starts. */
+/**
+ * Loads a worker configuration file, its key and data, opens the state directory and its egress
+ * log (cutting and reporting a torn last line), chooses the tfjs backend, and starts.
+ */
 export async function startWorkerFromConfig(path: string, logger?: Logger): Promise<Worker> {
   const config = await loadConfigFile(workerConfigSchema, path);
   const log = logger ?? createLogger({ name: `worker:${config.name}` });
-  const key = await loadSigningKey(config.keyFile);
-  const backend = await initBackend(config.backend);
-  const data = await loadDataSource(config.data);
-  log.info({ backend, keyId: key.keyId, examples: data.size }, `training on tfjs backend ${backend}`);
-  const worker = new Worker({
-    coordinator: config.coordinator,
-    name: config.name,
-    key,
-    trainer: new Trainer(data),
-    backend,
-    logger: log,
-    initialDelayMs: config.reconnect.initialDelayMs,
-    maxDelayMs: config.reconnect.maxDelayMs,
-    maxModelBytes: config.maxModelBytes,
+  const egressLog = await openEgressLog(config, log);
+  try {
+    const key = await loadSigningKey(config.keyFile);
+    const backend = await initBackend(config.backend);
+    const data = await loadDataSource(config.data);
+    log.info({ backend, keyId: key.keyId, examples: data.size }, `training on tfjs backend ${backend}`);
+    if (config.coordinatorLedgerKey === undefined)
+      log.warn(
+        'no coordinatorLedgerKey configured: ledger receipts are kept but their signatures are unchecked',
+      );
+    const worker = new Worker({
+      coordinator: config.coordinator,
+      name: config.name,
+      key,
+      trainer: new Trainer(data),
+      backend,
+      logger: log,
+      initialDelayMs: config.reconnect.initialDelayMs,
+      maxDelayMs: config.reconnect.maxDelayMs,
+      maxModelBytes: config.maxModelBytes,
+      records: {
+        log: egressLog,
+        ledgerKey:
+          config.coordinatorLedgerKey === undefined
+            ? undefined
+            : parseVerifierKey(config.coordinatorLedgerKey),
+        ledgerOrigin: config.ledgerOrigin,
+        receiptGiveUpMs: config.receipts.giveUpMs,
+        receiptInitialDelayMs: config.receipts.initialDelayMs,
+        receiptMaxDelayMs: config.receipts.maxDelayMs,
+      },
+    });
+    worker.start();
+    return worker;
+  } catch (err) {
+    await egressLog.close();
+    throw err;
+  }
+}
+
+/** Opens the egress log in the state directory, reporting what was wrong with it at open. */
+async function openEgressLog(config: WorkerConfig, log: Logger): Promise<EgressLog> {
+  await ensureStateDir(config.stateDir);
+  const path = egressLogPath(config.stateDir);
+  const egressLog = await EgressLog.open(path, {
+    onTruncate: (cut) =>
+      log.warn(
+        { path, cutBytes: cut.cutBytes, reason: cut.reason },
+        'egress log had a torn last line (a crash mid-write); it was cut and the cut recorded',
+      ),
   });
-  worker.start();
-  return worker;
+  // Earlier damage is kept as it is (it is evidence); new records chain on from the last line.
+  for (const problem of egressLog.recovered.problems.filter((p) => p.kind !== 'torn-tail'))
+    log.error({ path, line: problem.line, kind: problem.kind }, `egress log: ${problem.message}`);
+  return egressLog;
 }

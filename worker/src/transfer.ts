@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { SiloError } from '@silo/common';
 import {
   fromServiceError,
+  pb,
   writeWithBackpressure,
   type FederationClient,
   type IFetchModelRequest,
@@ -10,7 +11,7 @@ import {
   type Receipt,
 } from '@silo/protocol';
 import type { FlattenedJws } from '@silo/signing';
-import { ChunkAssembler, chunkBytes, type Layout } from '@silo/tensors';
+import { ChunkAssembler, DEFAULT_CHUNK_BYTES, chunkBytes, type Layout } from '@silo/tensors';
 
 /** Global weights as received: canonical bytes checked against the header's digest. */
 export interface FetchedModel {
@@ -88,4 +89,31 @@ export async function uploadUpdate(
     // The coordinator closed the stream early (a rejection): its answer says why.
   }
   return receipt;
+}
+
+/** Bytes a protobuf varint of `value` takes. */
+function varintBytes(value: number): number {
+  let n = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) n += 1;
+  return n;
+}
+
+/**
+ * What {@link uploadUpdate} sends for `bytes`, without encoding it: the number of data messages
+ * and the protobuf payload bytes of all `UpdatePart` messages (manifest part included). A data
+ * part is its field tag (1 byte), the length as a varint, and the chunk; it is counted rather
+ * than encoded so a large update is not copied once more.
+ */
+export function updateWireSize(
+  manifest: FlattenedJws,
+  bytes: Uint8Array,
+  chunkSize: number = DEFAULT_CHUNK_BYTES,
+): { bytes: number; chunks: number } {
+  let total = pb.UpdatePart.encode({ manifest }).finish().length;
+  let chunks = 0;
+  for (const chunk of chunkBytes(bytes, chunkSize)) {
+    total += 1 + varintBytes(chunk.length) + chunk.length;
+    chunks += 1;
+  }
+  return { bytes: total, chunks };
 }

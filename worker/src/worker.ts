@@ -2,19 +2,33 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { SiloError, toSiloError, type Logger } from '@silo/common';
+import type { VerifierKey } from '@silo/ledger';
 import {
   JOIN_PROOF_TYP,
   createFederationClient,
   fromServiceError,
+  pb,
   type FederationClient,
+  type IFetchModelRequest,
+  type IJoinRequest,
   type Instruction,
   type Receipt,
   type TrainInstruction,
 } from '@silo/protocol';
 import { signManifest, type FlattenedJws, type SigningKey, type UpdateManifest } from '@silo/signing';
 import { fromCanonicalBytes, sha256Hex, toCanonicalBytes } from '@silo/tensors';
-import { fetchModel, uploadUpdate } from './transfer.js';
+import { backoffDelay } from './backoff.js';
+import type { EgressLog } from './egress-log.js';
+import {
+  ReceiptFetcher,
+  pendingReceipts,
+  type ReceiptEvent,
+  type ReceiptFailedEvent,
+} from './receipt-fetcher.js';
+import { fetchModel, updateWireSize, uploadUpdate } from './transfer.js';
 import type { Trainer } from './trainer.js';
+
+export { backoffDelay } from './backoff.js';
 
 /** What a worker reports to its host process. */
 export interface WorkerEvents {
@@ -22,6 +36,26 @@ export interface WorkerEvents {
   disconnected: [SiloError];
   submitted: [{ receipt: Receipt; manifest: Omit<UpdateManifest, 'v' | 'keyId'> }];
   failed: [{ runId: string; round: number; error: SiloError }];
+  /** A ledger receipt for an accepted update arrived, was verified and recorded. */
+  receipt: [ReceiptEvent];
+  /** A ledger receipt was refused (and recorded as evidence), never came, or could not be recorded. */
+  'receipt-failed': [ReceiptFailedEvent];
+}
+
+/** The owner's records: an egress log, and how ledger receipts are fetched and checked. */
+export interface WorkerRecords {
+  /** Every message to the coordinator is logged here before it is sent. The worker closes it on stop. */
+  log: EgressLog;
+  /** The coordinator's ledger verifier key; without it receipts are kept as unverified-signature. */
+  ledgerKey?: VerifierKey | undefined;
+  /** Origin line the checkpoints must carry; default the key's name. */
+  ledgerOrigin?: string | undefined;
+  /** Give up on a receipt this long after acceptance; default 30 minutes. */
+  receiptGiveUpMs?: number;
+  /** First receipt retry delay; default 1 s, doubling up to `receiptMaxDelayMs`, with full jitter. */
+  receiptInitialDelayMs?: number;
+  /** Default 60 s. */
+  receiptMaxDelayMs?: number;
 }
 
 /** Options for {@link Worker}. */
@@ -38,22 +72,18 @@ export interface WorkerOptions {
   maxDelayMs?: number;
   maxModelBytes?: number;
   credentials?: grpc.ChannelCredentials;
-}
-
-/** Computes a reconnect delay: exponential growth capped at `maxMs`, with full jitter. */
-export function backoffDelay(
-  attempt: number,
-  initialMs: number,
-  maxMs: number,
-  random = Math.random,
-): number {
-  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(ceiling * random());
+  /**
+   * The owner's egress log and receipt settings. Without them the worker logs nothing and fetches
+   * no receipts (for embedding and tests); `startWorkerFromConfig` always provides them.
+   */
+  records?: WorkerRecords;
 }
 
 /**
  * A data owner's worker: dials out to the coordinator, keeps a Join stream open, and for each
- * train instruction fetches the global model, trains locally, signs and submits the delta.
+ * train instruction fetches the global model, trains locally, signs and submits the delta. With
+ * {@link WorkerOptions.records} it logs every message before sending it and collects a ledger
+ * receipt for every accepted update.
  */
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly #o: WorkerOptions;
@@ -63,6 +93,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #tasks: Promise<void> = Promise.resolve();
   #loop: Promise<void> | undefined;
   #stream: grpc.ClientReadableStream<Instruction> | undefined;
+  readonly #receipts: ReceiptFetcher | undefined;
 
   constructor(options: WorkerOptions) {
     super();
@@ -76,11 +107,28 @@ export class Worker extends EventEmitter<WorkerEvents> {
         'grpc.max_receive_message_length': 8 * 1024 * 1024,
       },
     );
+    const records = options.records;
+    if (records !== undefined) {
+      this.#receipts = new ReceiptFetcher({
+        client: this.#client,
+        log: records.log,
+        logger: options.logger,
+        trust: { verifierKey: records.ledgerKey, origin: records.ledgerOrigin },
+        giveUpMs: records.receiptGiveUpMs,
+        initialDelayMs: records.receiptInitialDelayMs,
+        maxDelayMs: records.receiptMaxDelayMs,
+        onReceipt: (event) => this.emit('receipt', event),
+        onFailed: (event) => this.emit('receipt-failed', event),
+      });
+    }
   }
 
-  /** Starts the connect loop; it runs until {@link stop}. */
+  /** Starts the connect loop, and resumes receipts the egress log says are owed; runs until {@link stop}. */
   start(): void {
-    this.#loop ??= this.#run();
+    if (this.#loop !== undefined) return;
+    const log = this.#o.records?.log;
+    if (log !== undefined) for (const p of pendingReceipts(log.recovered.records)) this.#receipts?.track(p);
+    this.#loop = this.#run();
   }
 
   async #run(): Promise<void> {
@@ -109,13 +157,23 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #session(onJoined: () => void): Promise<void> {
     const iat = Date.now();
     const proof = await this.#o.key.sign(JOIN_PROOF_TYP, { kid: this.#o.key.keyId, name: this.#o.name, iat });
-    const stream = this.#client.join({
+    const request: IJoinRequest = {
       keyId: this.#o.key.keyId,
       proof,
       name: this.#o.name,
       backend: this.#o.backend,
       numExamples: this.#o.trainer.numExamples,
+    };
+    await this.#o.records?.log.append({
+      kind: 'join',
+      bytes: pb.JoinRequest.encode(request).finish().length,
+      keyId: this.#o.key.keyId,
+      name: this.#o.name,
+      backend: this.#o.backend,
+      numExamples: this.#o.trainer.numExamples,
+      proofDigest: sha256Hex(Buffer.from(`${proof.protected}.${proof.payload}.${proof.signature}`, 'utf8')),
     });
+    const stream = this.#client.join(request);
     this.#stream = stream;
     let joined = false;
     try {
@@ -160,11 +218,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (Date.now() > deadline)
       throw new SiloError('ERR_STALE_ROUND', `round ${train.round} deadline has passed`);
     const started = Date.now();
-    const model = await fetchModel(
-      this.#client,
-      { runId: train.runId, round: train.round, keyId: this.#o.key.keyId },
-      { deadline, maxBytes: this.#o.maxModelBytes ?? 1024 * 1024 * 1024 },
-    );
+    const request: IFetchModelRequest = { runId: train.runId, round: train.round, keyId: this.#o.key.keyId };
+    await this.#o.records?.log.append({
+      kind: 'fetch-model',
+      bytes: pb.FetchModelRequest.encode(request).finish().length,
+      runId: train.runId,
+      round: train.round,
+      keyId: this.#o.key.keyId,
+    });
+    const model = await fetchModel(this.#client, request, {
+      deadline,
+      maxBytes: this.#o.maxModelBytes ?? 1024 * 1024 * 1024,
+    });
     if (model.digest !== train.baseDigest) {
       throw new SiloError(
         'ERR_BASE_MISMATCH',
@@ -195,7 +260,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       issuedAt: Date.now(),
     };
     const jws = await signManifest(this.#o.key, manifest);
-    const receipt = await this.#submitWithRetry(jws, bytes, deadline);
+    const receipt = await this.#submitWithRetry(jws, manifest, bytes, deadline);
     this.#o.logger.info(
       {
         runId: train.runId,
@@ -209,25 +274,84 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.emit('submitted', { receipt, manifest });
   }
 
-  /** A lost connection during upload is retried; the coordinator answers a repeat with the first receipt. */
-  async #submitWithRetry(jws: FlattenedJws, bytes: Uint8Array, deadline: number): Promise<Receipt> {
+  /**
+   * A lost connection during upload is retried; the coordinator answers a repeat with the first
+   * receipt. Each attempt is logged (and fsynced) before it is sent, and its outcome after.
+   */
+  async #submitWithRetry(
+    jws: FlattenedJws,
+    manifest: Omit<UpdateManifest, 'v' | 'keyId'>,
+    bytes: Uint8Array,
+    deadline: number,
+  ): Promise<Receipt> {
+    const { runId, round, updateDigest } = manifest;
+    const log = this.#o.records?.log;
+    const wire = updateWireSize(jws, bytes);
     for (let attempt = 0; ; attempt++) {
+      await log?.append({
+        kind: 'update',
+        bytes: wire.bytes,
+        runId,
+        round,
+        manifest: { protected: jws.protected, payload: jws.payload, signature: jws.signature },
+        updateDigest,
+        updateBytes: bytes.byteLength,
+        chunks: wire.chunks,
+        metrics: manifest.metrics,
+        numExamples: manifest.numExamples,
+        attempt,
+      });
+      let receipt: Receipt;
       try {
-        return await uploadUpdate(this.#client, jws, bytes, { deadline });
+        receipt = await uploadUpdate(this.#client, jws, bytes, { deadline });
       } catch (err) {
         const error = toSiloError(err);
-        if (error.code !== 'ERR_UNAVAILABLE' || attempt >= 4 || this.#stopping.signal.aborted) throw error;
+        const { code, message } = error;
+        await log?.append({ kind: 'update-failed', bytes: 0, runId, round, updateDigest, code, message });
+        if (code !== 'ERR_UNAVAILABLE' || attempt >= 4 || this.#stopping.signal.aborted) throw error;
         await sleep(backoffDelay(attempt, this.#o.initialDelayMs ?? 500, this.#o.maxDelayMs ?? 30_000));
+        continue;
       }
+      await this.#recordAccepted(jws, manifest, receipt);
+      return receipt;
     }
   }
 
-  /** Stops reconnecting, waits for the round in progress to finish, and closes the channel. */
+  /** Logs the coordinator's acceptance and starts fetching the ledger receipt it owes. */
+  async #recordAccepted(
+    jws: FlattenedJws,
+    manifest: Omit<UpdateManifest, 'v' | 'keyId'>,
+    receipt: Receipt,
+  ): Promise<void> {
+    const log = this.#o.records?.log;
+    if (log === undefined) return;
+    const { runId, round, updateDigest } = manifest;
+    const entryIndex = Number(receipt.entryIndex);
+    const record = await log.append({
+      kind: 'accepted',
+      bytes: 0,
+      runId,
+      round,
+      entryIndex,
+      updateDigest,
+      duplicate: receipt.duplicate,
+      acceptedAt: Number(receipt.acceptedUnixMs),
+    });
+    this.#receipts?.track({ runId, round, entryIndex, updateDigest, manifest: jws, acceptedAtMs: record.at });
+  }
+
+  /**
+   * Stops reconnecting, waits for the round in progress to finish, stops the receipt loops (a
+   * receipt still owed stays pending in the egress log and is fetched after a restart), closes the
+   * egress log, and closes the channel.
+   */
   async stop(): Promise<void> {
     this.#stopping.abort();
     this.#stream?.cancel();
     await this.#loop;
     await this.#tasks;
+    await this.#receipts?.stop();
+    await this.#o.records?.log.close();
     this.#o.trainer.dispose();
     this.#client.close();
   }

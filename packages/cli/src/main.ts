@@ -4,6 +4,7 @@ import { keysCommand } from './commands/keys.js';
 import { runCommand } from './commands/run.js';
 import { coordinatorCommand, workerCommand } from './commands/servers.js';
 import { simulateCommand } from './commands/simulate.js';
+import { workerRecordsCommands } from './commands/worker-records.js';
 import { workersCommand } from './commands/workers.js';
 
 /** Builds the `silo` command tree. */
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   keysCommand(program);
   coordinatorCommand(program);
   workerCommand(program);
+  workerRecordsCommands(program);
   workersCommand(program);
   runCommand(program);
   simulateCommand(program);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { apiTarget } from '../api-client.js';
 import { mirrorLedger } from '../ledger-mirror.js';
-import { verifierKeyArgument } from './verifier-key.js';
+import { readVerifierKey } from './audit-args.js';
 
 /** `silo audit fetch`: mirrors a coordinator's ledger for offline auditing. */
 export function auditFetchCommand(audit: Command): void {
@@ -32,9 +32,7 @@ export function auditFetchCommand(audit: Command): void {
           ...(options.token === undefined ? {} : { token: options.token }),
         });
         const pinned =
-          options.coordinatorKey === undefined
-            ? undefined
-            : await verifierKeyArgument(options.coordinatorKey);
+          options.coordinatorKey === undefined ? undefined : await readVerifierKey(options.coordinatorKey);
         const result = await mirrorLedger(
           target,
           options.out,

@@ -7,11 +7,12 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { auditLedger } from '@silo/audit';
 import { SiloError } from '@silo/common';
 import type { RunView } from '@silo/coordinator';
 import { loadMnist, parsePartitionScheme } from '@silo/data';
 import { buildModel, evaluate, initBackend, parseModelSpec, trainLocal } from '@silo/model';
-import { generateKeyPair, writeKeyPair } from '@silo/signing';
+import { generateKeyPair, loadPublicJwk, writeKeyPair } from '@silo/signing';
 import { callApi, type ApiTarget } from '../api-client.js';
 import { deleteKeysWithPrefix, ensureRedis } from '../redis.js';
 import { exportRun, followRun, formatRound } from './run.js';
@@ -68,7 +69,14 @@ class ProcessGroup {
   }
 }
 
-async function readReadyLine(child: ChildProcess): Promise<{ grpc: string; http: string }> {
+interface Ready {
+  grpc: string;
+  http: string;
+  ledgerDir: string;
+  verifierKey: string;
+}
+
+async function readReadyLine(child: ChildProcess): Promise<Ready> {
   const stdout = child.stdout;
   if (stdout === null) throw new SiloError('ERR_INTERNAL', 'coordinator has no stdout');
   const lines = createInterface({ input: stdout });
@@ -78,7 +86,7 @@ async function readReadyLine(child: ChildProcess): Promise<{ grpc: string; http:
     );
     lines.once('line', (line) => {
       try {
-        resolveReady(JSON.parse(line) as { grpc: string; http: string });
+        resolveReady(JSON.parse(line) as Ready);
       } catch (err) {
         reject(new SiloError('ERR_INTERNAL', `unexpected coordinator output: ${line}`, { cause: err }));
       }
@@ -121,6 +129,10 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
       const written = await writeKeyPair(join(dir, 'keys', `${name}.key.json`), await generateKeyPair());
       workers.push({ name, ...written });
     }
+    // The auditor's trust anchor for worker keys: the keys this simulation enrolled.
+    const jwksPath = join(dir, 'workers.jwks.json');
+    const workerKeys = await Promise.all(workers.map((w) => loadPublicJwk(w.publicPath)));
+    await writeFile(jwksPath, `${JSON.stringify({ keys: workerKeys }, null, 2)}\n`);
     const token = randomBytes(24).toString('hex');
     const coordinatorConfig = join(dir, 'coordinator.json');
     await writeFile(
@@ -149,6 +161,8 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
           name: w.name,
           coordinator: ready.grpc,
           keyFile: w.privatePath,
+          stateDir: join(dir, 'state', w.name),
+          coordinatorLedgerKey: ready.verifierKey,
           data: {
             kind: 'mnist',
             partition: options.partition,
@@ -190,7 +204,12 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
       await exportRun(target, created.id, options.out);
       say(`final model exported to ${options.out} (load with tf.loadLayersModel)`);
     }
+    // Stopping the coordinator signs the ledger's last checkpoint; then audit it end to end.
     await group.stop();
+    const audit = await auditLedger(ready.ledgerDir, {
+      coordinatorKey: ready.verifierKey,
+      workers: workerKeys,
+    });
     const last = final.history.at(-1);
     say('');
     say('summary');
@@ -200,6 +219,20 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
       `  federated         ${last?.evalAccuracy !== undefined ? (last.evalAccuracy * 100).toFixed(2) : '?'}% accuracy on ${options.testSize} held-out digits after ${final.history.length} rounds, ${(federatedMs / 1000).toFixed(1)} s wall time`,
     );
     say(`  final model       ${final.checkpoint}`);
+    say(
+      `  ledger            ${audit.entries} entries, ${audit.checkpoints} signed checkpoints; audit ` +
+        (audit.ok
+          ? `OK (${audit.checks.length} checks passed, every aggregate recomputed bit for bit)`
+          : `FAILED with ${audit.problems.length} problems`),
+    );
+    for (const problem of audit.problems.slice(0, 5)) {
+      say(`                    entry ${problem.entry ?? '-'}: ${problem.code} ${problem.reason}`);
+    }
+    if (options.dir !== undefined) {
+      say(
+        `  verify again      silo audit verify ${ready.ledgerDir} --coordinator-key ${join(dir, 'coordinator', 'ledger-verifier.key')} --workers ${jwksPath}`,
+      );
+    }
     if (options.baseline) {
       const epochs = options.rounds * options.epochs;
       say(
@@ -235,7 +268,7 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
         say(`  gap               ${((metrics.accuracy - last.evalAccuracy) * 100).toFixed(2)} points`);
       }
     }
-    if (final.status !== 'completed') process.exitCode = 1;
+    if (final.status !== 'completed' || !audit.ok) process.exitCode = 1;
     return final;
   } finally {
     await group.stop();
