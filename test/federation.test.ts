@@ -1,5 +1,3 @@
-import { EventEmitter } from 'node:events';
-import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLedger } from '@silo/audit';
 import { toSiloError } from '@silo/common';
@@ -14,86 +12,11 @@ import {
 import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
 import { loadMnist, partition, subset } from '@silo/data';
 import { initBackend } from '@silo/model';
-import {
-  JOIN_PROOF_TYP,
-  createFederationClient,
-  fromServiceError,
-  type FederationClient,
-  type Instruction,
-  type LedgerReceipt,
-  type TrainInstruction,
-} from '@silo/protocol';
-import { signManifest, type SigningKey } from '@silo/signing';
-import { fromCanonicalBytes, sha256Hex, toCanonicalBytes } from '@silo/tensors';
-import { Trainer, Worker, fetchModel, uploadUpdate } from '@silo/worker';
+import { fromServiceError, type LedgerReceipt, type TrainInstruction } from '@silo/protocol';
+import type { SigningKey } from '@silo/signing';
+import { Trainer, Worker } from '@silo/worker';
 import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
-
-/** A worker driven by the test, so it can hold back its update and send hostile ones. */
-class ManualWorker extends EventEmitter<{ train: [TrainInstruction] }> {
-  readonly client: FederationClient;
-  #stream: grpc.ClientReadableStream<Instruction> | undefined;
-
-  constructor(
-    address: string,
-    readonly key: SigningKey,
-  ) {
-    super();
-    this.client = createFederationClient(address, grpc.credentials.createInsecure());
-  }
-
-  async join(): Promise<void> {
-    const proof = await this.key.sign(JOIN_PROOF_TYP, {
-      kid: this.key.keyId,
-      name: 'manual',
-      iat: Date.now(),
-    });
-    this.#stream = this.client.join({
-      keyId: this.key.keyId,
-      proof,
-      name: 'manual',
-      backend: 'none',
-      numExamples: 100,
-    });
-    this.#stream.on('data', (instruction: Instruction) => {
-      if (instruction.train) this.emit('train', instruction.train);
-    });
-    this.#stream.on('error', () => undefined);
-  }
-
-  /** Submits a zero delta (or `tamper`ed bytes) with a manifest whose fields can be overridden. */
-  async submit(
-    train: TrainInstruction,
-    options: { key?: SigningKey; round?: number; nonce?: string; tamper?: boolean; fill?: number } = {},
-  ) {
-    const deadline = Date.now() + 30_000;
-    const model = await fetchModel(
-      this.client,
-      { runId: train.runId, round: train.round, keyId: this.key.keyId },
-      { deadline, maxBytes: 1e8 },
-    );
-    const delta = new Float32Array(fromCanonicalBytes(model.bytes).length).fill(options.fill ?? 0);
-    const bytes = toCanonicalBytes(delta);
-    const manifest = await signManifest(options.key ?? this.key, {
-      runId: train.runId,
-      round: options.round ?? train.round,
-      baseDigest: train.baseDigest,
-      updateDigest: sha256Hex(bytes),
-      updateBytes: bytes.byteLength,
-      numExamples: 100,
-      metrics: { loss: 1, accuracy: 0.5 },
-      nonce: options.nonce ?? train.nonce,
-      issuedAt: Date.now(),
-    });
-    const sent = options.tamper === true ? Uint8Array.from(bytes) : bytes;
-    if (options.tamper === true) sent[sent.length - 1] = (sent[sent.length - 1] ?? 0) ^ 0x01;
-    return uploadUpdate(this.client, manifest, sent, { deadline, chunkBytes: 64 * 1024 });
-  }
-
-  close(): void {
-    this.#stream?.cancel();
-    this.client.close();
-  }
-}
+import { ManualWorker } from './manual-worker.js';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '@silo/common';
-import { coordinatorConfigSchema, runConfigSchema } from './config.js';
+import { coordinatorConfigSchema, resolveCount, runConfigSchema } from './config.js';
 import { sampleWorkers } from './scheduler.js';
 
 describe('run config', () => {
@@ -23,8 +23,43 @@ describe('run config', () => {
     );
   });
 
+  it('takes the sample and the quorum as counts or shares, and a quorum-failure policy', () => {
+    const run = parseConfig(
+      runConfigSchema,
+      "model: mlp\nrounds: 2\nworkersPerRound: '10%'\nminUpdates: '80%'\nonQuorumFailure: { action: retry, retries: 2 }\n",
+      'r',
+    );
+    expect(run).toMatchObject({
+      workersPerRound: '10%',
+      minUpdates: '80%',
+      onQuorumFailure: { action: 'retry', retries: 2 },
+    });
+    expect(parseConfig(runConfigSchema, 'model: mlp\nrounds: 2\n', 'r').onQuorumFailure).toEqual({
+      action: 'fail',
+      retries: 3,
+    });
+    for (const bad of ["'0%'", "'150%'", "'ten%'", '0', '2.5']) {
+      expect(() =>
+        parseConfig(runConfigSchema, `model: mlp\nrounds: 2\nworkersPerRound: ${bad}\n`, 'r'),
+      ).toThrow(/workersPerRound/);
+    }
+  });
+
   it('rejects a short API token in the coordinator config', () => {
     expect(() => parseConfig(coordinatorConfigSchema, 'apiToken: short\n', 'c.yaml')).toThrow(/apiToken/);
+  });
+});
+
+describe('resolveCount', () => {
+  it('turns counts and shares into a number of workers between 1 and the group', () => {
+    expect(resolveCount(undefined, 7)).toBe(7);
+    expect(resolveCount(3, 7)).toBe(3);
+    expect(resolveCount(30, 7)).toBe(7);
+    expect(resolveCount('10%', 1000)).toBe(100);
+    expect(resolveCount('10%', 15)).toBe(2); // rounded up: a share never rounds to nobody
+    expect(resolveCount('1%', 5)).toBe(1);
+    expect(resolveCount('100%', 9)).toBe(9);
+    expect(resolveCount('50%', 0)).toBe(0);
   });
 });
 
@@ -38,6 +73,11 @@ describe('sampleWorkers', () => {
     expect(a).toEqual(b);
     expect(a).toHaveLength(5);
     expect(new Set(a).size).toBe(5);
+  });
+
+  it('samples a share of the online workers', () => {
+    const tenth = parseConfig(runConfigSchema, "model: mlp\nrounds: 3\nworkersPerRound: '10%'\n", 'r');
+    expect(sampleWorkers(keys, tenth, 1)).toHaveLength(2);
   });
 
   it('varies the sample across rounds', () => {

@@ -72,6 +72,22 @@ const modelSchema = z.union([
   z.object({ kind: z.literal('topology'), topology: z.record(z.string(), z.unknown()) }).strict(),
 ]);
 
+/** A whole number of workers, or a percentage such as `'25%'` of a group counted at run time. */
+const countOrShare = z.union([
+  z.number().int().min(1),
+  z
+    .string()
+    .regex(/^(100|[1-9]?\d(\.\d+)?)%$/, "a count, or a share such as '25%'")
+    .refine((s) => Number.parseFloat(s) > 0, 'a share above 0%'),
+]);
+
+/** Resolves a count-or-share against the size of its group: at least 1, at most the group. */
+export function resolveCount(spec: number | string | undefined, group: number): number {
+  if (spec === undefined) return group;
+  const n = typeof spec === 'number' ? spec : Math.ceil((group * Number.parseFloat(spec)) / 100);
+  return Math.max(Math.min(n, group), Math.min(1, group));
+}
+
 /** A federated run as the model team declares it. */
 export const runConfigSchema = z
   .object({
@@ -81,16 +97,31 @@ export const runConfigSchema = z
     rounds: z.number().int().min(1).max(100_000),
     /** Workers that must be connected before a round opens. */
     minWorkers: z.number().int().min(1).default(1),
-    /** Workers sampled per round; default: every connected worker. */
-    workersPerRound: z.number().int().min(1).optional(),
-    /** The quorum: accepted updates that close a round; default: every sampled worker. */
-    minUpdates: z.number().int().min(1).optional(),
-    /** A round still short of its quorum after this long fails the run. */
+    /** Workers sampled per round, a count or a share of those online (`'10%'`); default: all online. */
+    workersPerRound: countOrShare.optional(),
+    /**
+     * The quorum: accepted updates that close a round, a count or a share of those sampled
+     * (`'80%'`); default: every sampled worker.
+     */
+    minUpdates: countOrShare.optional(),
+    /** How long a round collects updates before its quorum is judged. */
     roundTimeoutMs: z
       .number()
       .int()
       .min(1_000)
       .default(10 * 60_000),
+    /**
+     * A round short of its quorum at its deadline either fails the run, or is retried: its
+     * deadline is extended by `roundTimeoutMs`, updates already accepted are kept, and online
+     * workers not yet sampled are sampled to replace the missing ones, up to `retries` times.
+     */
+    onQuorumFailure: z
+      .object({
+        action: z.enum(['fail', 'retry']).default('fail'),
+        retries: z.number().int().min(1).max(100).default(3),
+      })
+      .strict()
+      .default({ action: 'fail', retries: 3 }),
     strategy: z
       .object({ name: z.literal('fedavg') })
       .strict()
@@ -125,8 +156,8 @@ export const runConfigSchema = z
   .strict()
   .superRefine((run, ctx) => {
     if (
-      run.minUpdates !== undefined &&
-      run.workersPerRound !== undefined &&
+      typeof run.minUpdates === 'number' &&
+      typeof run.workersPerRound === 'number' &&
       run.minUpdates > run.workersPerRound
     ) {
       ctx.addIssue({ code: 'custom', path: ['minUpdates'], message: 'cannot exceed workersPerRound' });

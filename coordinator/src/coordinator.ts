@@ -131,6 +131,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       rejected: (rejection) => this.emit('update-rejected', rejection),
     };
     this.#engine.on('round-opened', (event) => this.emit('round-opened', event));
+    this.#engine.on('round-retried', (event) => this.emit('round-retried', event));
     this.#engine.on('round-closed', (event) => this.emit('round-closed', event));
     this.#engine.on('run-ended', (event) => this.emit('run-ended', event));
     this.#dispatcher = dispatcher;

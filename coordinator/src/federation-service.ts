@@ -258,6 +258,15 @@ export class FederationService {
       manifest = await verifyManifest(jws, this.#o.enrollment.registry);
       return await this.#receiveUpdate(manifest, jws, iterator);
     } catch (err) {
+      if (call.cancelled) {
+        // The worker went away mid-upload (killed, or its connection dropped): nothing was
+        // refused, nothing was stored, and it may send the same update again.
+        this.#o.logger.info(
+          { keyId: manifest?.keyId, round: manifest?.round },
+          'upload abandoned by the worker',
+        );
+        throw err;
+      }
       await this.#recordRejection(toSiloError(err), manifest ?? unverifiedClaims(jws), jws);
       throw err;
     }

@@ -9,13 +9,14 @@ import { faultPoint } from './faults.js';
 import { aggregateEntry, runEndedEntry } from './ledger-entries.js';
 import type { Evaluator } from './evaluator.js';
 import { sampleWorkers, type RoundJobData, type RoundScheduler, type RoundSteps } from './scheduler.js';
-import type { RunConfig } from './config.js';
-import type { RoundSummary, StateStore } from './state.js';
+import { resolveCount } from './config.js';
+import type { RoundRecord, RoundSummary, RunRecord, StateStore } from './state.js';
 
 /** Events the round engine emits in this process. */
 export interface RoundEvents {
   'round-opened': [{ runId: string; round: number; sampled: string[] }];
   'round-closed': [{ runId: string; summary: RoundSummary }];
+  'round-retried': [{ runId: string; round: number; attempt: number; added: string[] }];
   'run-ended': [{ runId: string; status: string; error?: string }];
 }
 
@@ -85,10 +86,11 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     const nonces = new Map(sampled.map((keyId) => [keyId, randomBytes(24).toString('base64url')]));
     const openedAt = Date.now();
     const deadline = openedAt + run.config.roundTimeoutMs;
+    const quorum = resolveCount(run.config.minUpdates, sampled.length);
     const fresh = await state.openRound(
       runId,
       round,
-      { status: 'collecting', base: run.checkpoint, openedAt, deadline, sampled },
+      { status: 'collecting', base: run.checkpoint, openedAt, deadline, sampled, quorum, attempt: 0 },
       nonces,
     );
     const record = fresh ? { sampled } : await state.getRound(runId, round);
@@ -117,25 +119,18 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
       await this.#jobs.schedule('aggregate', data, 0, tag);
     } else if (record.status === 'collecting') {
       const count = await state.countUpdates(runId, run.round);
-      if (count >= this.#quorum(run.config, record.sampled.length))
-        await this.#jobs.schedule('aggregate', data, 0, tag);
+      if (count >= record.quorum) await this.#jobs.schedule('aggregate', data, 0, tag);
       else await this.#jobs.schedule('deadline', data, Math.max(0, record.deadline - Date.now()), tag);
       await this.#o.notify(record.sampled, runId, run.round);
     }
     this.#o.logger.info({ runId, round: run.round, status: record?.status ?? 'not opened' }, 'resumed run');
   }
 
-  #quorum(config: RunConfig, sampled: number): number {
-    return Math.min(config.minUpdates ?? sampled, sampled);
-  }
-
   /** Called by the service after each accepted update. */
   async onAccepted(runId: string, round: number, count: number): Promise<void> {
     const record = await this.#o.state.getRound(runId, round);
     if (record === undefined) return;
-    const run = await this.#o.state.getRun(runId);
-    if (count >= this.#quorum(run.config, record.sampled.length))
-      await this.#jobs.schedule('aggregate', { runId, round });
+    if (count >= record.quorum) await this.#jobs.schedule('aggregate', { runId, round });
   }
 
   async deadline({ runId, round }: RoundJobData): Promise<void> {
@@ -143,13 +138,20 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     const run = await state.getRun(runId);
     const record = await state.getRound(runId, round);
     if (run.status !== 'running' || record?.status !== 'collecting') return;
+    // A deadline job of an earlier attempt: the retry queued one for the new deadline.
+    if (Date.now() < record.deadline) return;
     const count = await state.countUpdates(runId, round);
-    const needed = this.#quorum(run.config, record.sampled.length);
-    if (count >= needed) {
+    if (count >= record.quorum) {
       await this.#jobs.schedule('aggregate', { runId, round });
       return;
     }
-    const error = `round ${round} reached its deadline with ${count} of ${needed} required updates`;
+    const { onQuorumFailure } = run.config;
+    if (onQuorumFailure.action === 'retry' && record.attempt < onQuorumFailure.retries) {
+      await this.#retry(run, round, record, count);
+      return;
+    }
+    const tries = record.attempt > 0 ? ` after ${record.attempt + 1} deadlines` : '';
+    const error = `round ${round} reached its deadline with ${count} of ${record.quorum} required updates${tries}`;
     const ended = await state.endRun(runId, 'failed', error, (r, at) =>
       runEndedEntry(r, 'failed', at, error),
     );
@@ -158,6 +160,37 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
       this.#o.logger.error({ runId, round }, error);
       this.emit('run-ended', { runId, status: 'failed', error });
     }
+  }
+
+  /**
+   * Extends a round short of its quorum: keeps what was accepted, samples online workers not yet
+   * in the round to stand in for the missing ones, and gives everyone another deadline.
+   */
+  async #retry(run: RunRecord, round: number, record: RoundRecord, count: number): Promise<void> {
+    const { state } = this.#o;
+    const submitted = new Set((await state.updates(run.id, round)).map((u) => u.keyId));
+    const missing = record.sampled.filter((k) => !submitted.has(k));
+    const candidates = (await state.onlineWorkers(this.#o.onlineFreshMs))
+      .map((w) => w.keyId)
+      .filter((k) => !record.sampled.includes(k));
+    const added = sampleWorkers(candidates, { ...run.config, workersPerRound: missing.length }, round);
+    const nonces = new Map(added.map((keyId) => [keyId, randomBytes(24).toString('base64url')]));
+    const deadline = Date.now() + run.config.roundTimeoutMs;
+    const sampled = [...record.sampled, ...added];
+    if (!(await state.retryRound(run.id, round, record.attempt, deadline, sampled, nonces))) return;
+    const attempt = record.attempt + 1;
+    await this.#jobs.schedule(
+      'deadline',
+      { runId: run.id, round },
+      run.config.roundTimeoutMs,
+      `retry-${attempt}`,
+    );
+    await this.#o.notify(sampled, run.id, round);
+    this.#o.logger.warn(
+      { runId: run.id, round, attempt, accepted: count, quorum: record.quorum, added: added.length },
+      'round short of its quorum at its deadline: retrying',
+    );
+    this.emit('round-retried', { runId: run.id, round, attempt, added });
   }
 
   async aggregate({ runId, round }: RoundJobData): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DelayedError, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '@silo/common';
-import type { RunConfig } from './config.js';
+import { resolveCount, type RunConfig } from './config.js';
 
 /** The steps of a round, each a BullMQ job with a deterministic id so a repeated delivery does no harm. */
 export type RoundStep = 'open' | 'aggregate' | 'deadline';
@@ -115,5 +115,5 @@ export function sampleWorkers(keyIds: readonly string[], config: RunConfig, roun
   const rank = (keyId: string): string =>
     createHash('sha256').update(`${config.seed}|${round}|${keyId}`).digest('hex');
   const ordered = [...keyIds].sort((a, b) => (rank(a) < rank(b) ? -1 : 1));
-  return ordered.slice(0, config.workersPerRound ?? ordered.length).sort();
+  return ordered.slice(0, resolveCount(config.workersPerRound, ordered.length)).sort();
 }

@@ -72,6 +72,10 @@ export interface RoundRecord {
   openedAt: number;
   deadline: number;
   sampled: string[];
+  /** Accepted updates that close the round, fixed when it opens. */
+  quorum: number;
+  /** 0 for the first deadline, then one more per retry. */
+  attempt: number;
 }
 
 /** A worker that currently holds a Join stream. */
@@ -297,6 +301,8 @@ export class StateStore {
       openedAt: String(record.openedAt),
       deadline: String(record.deadline),
       sampled: JSON.stringify(record.sampled),
+      quorum: String(record.quorum),
+      attempt: String(record.attempt),
     });
     if (nonces.size > 0) tx.hset(`${key}:nonces`, Object.fromEntries(nonces));
     await tx.exec();
@@ -306,13 +312,47 @@ export class StateStore {
   async getRound(id: string, round: number): Promise<RoundRecord | undefined> {
     const h = await this.#redis.hgetall(this.#round(id, round));
     if (h['status'] === undefined || h['base'] === undefined) return undefined;
+    const sampled = parseJson<string[]>(h['sampled'], 'round sample');
     return {
       status: h['status'] as RoundStatus,
       base: h['base'],
       openedAt: Number(h['openedAt']),
       deadline: Number(h['deadline']),
-      sampled: parseJson<string[]>(h['sampled'], 'round sample'),
+      sampled,
+      quorum: h['quorum'] === undefined ? sampled.length : Number(h['quorum']),
+      attempt: Number(h['attempt'] ?? 0),
     };
+  }
+
+  /**
+   * Gives a collecting round another deadline: `attempt` must be the current attempt (so a
+   * repeated delivery of the same deadline step retries once), and `added` workers join the
+   * sample with their nonces. Returns false when the round moved on meanwhile.
+   */
+  async retryRound(
+    id: string,
+    round: number,
+    attempt: number,
+    deadline: number,
+    sampled: string[],
+    nonces: Map<string, string>,
+  ): Promise<boolean> {
+    const key = this.#round(id, round);
+    const done = await this.#redis.eval(
+      "if redis.call('HGET', KEYS[1], 'status') ~= 'collecting' or redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1] then return 0 end " +
+        "redis.call('HSET', KEYS[1], 'attempt', ARGV[2], 'deadline', ARGV[3], 'sampled', ARGV[4]) " +
+        "for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end " +
+        'return 1',
+      2,
+      key,
+      `${key}:nonces`,
+      String(attempt),
+      String(attempt + 1),
+      String(deadline),
+      JSON.stringify(sampled),
+      ...[...nonces].flat(),
+    );
+    return done === 1;
   }
 
   async nonceFor(id: string, round: number, keyId: string): Promise<string | undefined> {
