@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -68,6 +69,16 @@ describe('silo simulate, as a newcomer runs it', () => {
     );
     expect(stdout).toMatch(/round +1\/5 +accuracy/);
     expect(stdout).toMatch(/round +5\/5 +accuracy/);
+    // The production path: both sides were configured with the CA the simulation made.
+    expect(stdout).toContain('federation plane: mTLS');
+    for (const file of ['coordinator.json', 'worker-000.json', 'worker-001.json']) {
+      const config = JSON.parse(await readFile(join(sim, file), 'utf8')) as {
+        tls?: { ca: string };
+        insecure?: boolean;
+      };
+      expect(config.tls?.ca).toBe(join(sim, 'pki', 'ca.crt'));
+      expect(config.insecure).toBeUndefined();
+    }
     expect(stdout).toMatch(/ledger +\d+ entries, \d+ signed checkpoints; audit OK/);
     // An auditor checks the same ledger with the CLI, from the files alone.
     const audit = await run(process.execPath, [
@@ -116,10 +127,11 @@ describe('silo simulate, as a newcomer runs it', () => {
 
   it('explains every command in --help', async () => {
     const { stdout } = await run(process.execPath, [SILO, '--help']);
-    for (const command of ['keys', 'coordinator', 'worker', 'workers', 'run', 'simulate'])
+    for (const command of ['keys', 'certs', 'coordinator', 'worker', 'workers', 'run', 'simulate'])
       expect(stdout).toContain(command);
     const { stdout: sim } = await run(process.execPath, [SILO, 'simulate', '--help']);
     expect(sim).toContain('--partition <scheme>');
+    expect(sim).toContain('--insecure');
   });
 
   it('fails with a code and a reason on a bad partition', async () => {

@@ -1,21 +1,26 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLedger } from '@silo/audit';
 import { loadMnist, partition, subset } from '@silo/data';
 import { decodeEntry, verifyLedgerDir, LedgerStore } from '@silo/ledger';
 import { initBackend } from '@silo/model';
+import type { TlsFiles } from '@silo/common';
 import type { SigningKey } from '@silo/signing';
 import { Trainer, Worker } from '@silo/worker';
 import { freePort } from '../packages/cli/src/redis.js';
 import {
   REDIS_URL,
   cleanRedis,
+  coordinatorTls,
   makeKey,
+  makePki,
   quietLogger,
   startCoordinatorProcess,
   tempDir,
   uniquePrefix,
+  workerCredentials,
   type CoordinatorProcess,
 } from './helpers.js';
 
@@ -49,6 +54,8 @@ class Federation {
   constructor(
     readonly dir: string,
     readonly keys: { key: SigningKey; publicPath: string }[],
+    /** The federation plane runs over mTLS, as in production: the coordinator's files, each worker's credentials. */
+    readonly tls: { coordinator: TlsFiles; workers: grpc.ChannelCredentials[] },
   ) {}
 
   async start(env: Record<string, string> = {}): Promise<CoordinatorProcess> {
@@ -63,6 +70,7 @@ class Federation {
           http: { host: '127.0.0.1', port: 0 },
           redisUrl: REDIS_URL,
           prefix: this.prefix,
+          tls: this.tls.coordinator,
           dataDir: join(this.dir, 'data'),
           apiToken: TOKEN,
           ledgerName: ORIGIN,
@@ -79,6 +87,7 @@ class Federation {
     for (const [i, trainer] of parts.entries()) {
       const worker = new Worker({
         coordinator: `127.0.0.1:${this.port}`,
+        credentials: this.tls.workers[i]!,
         name: `w${i}`,
         key: this.keys[i]!.key,
         trainer,
@@ -124,12 +133,18 @@ describe('a coordinator killed at every stage of a round', () => {
   const federations: Federation[] = [];
   let trainers: () => Trainer[];
   let keys: { key: SigningKey; publicPath: string }[];
+  let tls: { coordinator: TlsFiles; workers: grpc.ChannelCredentials[] };
   let dir: string;
 
   beforeAll(async () => {
     await initBackend();
     ({ dir, cleanup } = await tempDir());
     keys = [await makeKey(dir, 'w0'), await makeKey(dir, 'w1')];
+    const pki = await makePki(dir, ['w0', 'w1']);
+    tls = {
+      coordinator: coordinatorTls(pki),
+      workers: [await workerCredentials(pki, 'w0'), await workerCredentials(pki, 'w1')],
+    };
     const { train } = loadMnist({ trainSize: 400, testSize: 10, seed: 3 });
     const parts = partition(train, 2, { kind: 'iid' }, 3);
     trainers = () => parts.map((p) => new Trainer(subset(train, p)));
@@ -142,7 +157,7 @@ describe('a coordinator killed at every stage of a round', () => {
 
   it('resumes from Redis and the stores and ends with the same model as a run never interrupted', async () => {
     // The reference: the same keys, data, seed and config, never interrupted.
-    const reference = new Federation(join(dir, 'reference'), keys);
+    const reference = new Federation(join(dir, 'reference'), keys, tls);
     federations.push(reference);
     await reference.start();
     reference.startWorkers(trainers());
@@ -152,7 +167,7 @@ describe('a coordinator killed at every stage of a round', () => {
 
     // Killed while collecting round 1, while aggregating round 2, and between round 2's close and
     // round 3's opening; each time started again without the fault.
-    const crashed = new Federation(join(dir, 'crashed'), keys);
+    const crashed = new Federation(join(dir, 'crashed'), keys, tls);
     federations.push(crashed);
     const faults = ['update-accepted@1', 'aggregate-stored@2', 'round-closed@2'];
     let coordinator = await crashed.start({ SILO_FAULT: faults[0]! });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as grpc from '@grpc/grpc-js';
 import { auditLedger } from '@silo/audit';
 import { toSiloError } from '@silo/common';
 import {
@@ -52,6 +53,8 @@ describe('a coordinator and workers over real gRPC and Redis', () => {
       redisUrl: REDIS_URL,
       prefix,
       dataDir: dir,
+      // Plain text: the ManualWorker dials without TLS (mTLS is covered by mtls.test.ts).
+      insecure: true,
       apiToken: 'test-token-0123456789',
       ledgerName: 'silo-test',
       workers: (['a', 'b', 'c'] as const).map((name) => ({
@@ -69,6 +72,7 @@ describe('a coordinator and workers over real gRPC and Redis', () => {
     for (const [i, name] of (['a', 'b'] as const).entries()) {
       const worker = new Worker({
         coordinator: coordinator.grpcAddress,
+        credentials: grpc.credentials.createInsecure(),
         name,
         key: keys[name],
         trainer: new Trainer(subset(train, parts[i] ?? new Int32Array())),

@@ -6,9 +6,13 @@ import { resolve } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
+import { initPki, type Pki } from '../packages/cli/src/pki.js';
 import { deleteKeysWithPrefix } from '../packages/cli/src/redis.js';
+import type { TlsFiles } from '@silo/common';
 import { generateKeyPair, loadSigningKey, writeKeyPair, type SigningKey } from '@silo/signing';
+import { federationChannelCredentials } from '@silo/worker';
 
 /** The Redis the tests use: `REDIS_URL` or the local default. */
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -78,14 +82,15 @@ export interface CoordinatorProcess {
   ended: Promise<NodeJS.Signals | number | null>;
 }
 
-/** Starts `silo coordinator start --config FILE` and waits for its ready line. */
+/** Starts `silo coordinator start --config FILE [ARGS]` and waits for its ready line. */
 export async function startCoordinatorProcess(
   config: string,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<CoordinatorProcess> {
   const child = spawn(
     process.execPath,
-    [SILO_BIN, 'coordinator', 'start', '--config', config, '--ready-json'],
+    [SILO_BIN, 'coordinator', 'start', '--config', config, '--ready-json', ...args],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
@@ -104,4 +109,26 @@ export async function startCoordinatorProcess(
     }),
   ]);
   return { child, ready: JSON.parse(line) as CoordinatorReady, log: () => stderr, ended };
+}
+
+/** A deployment PKI in `dir/pki`, as `silo certs init` makes it, for a coordinator on 127.0.0.1. */
+export function makePki(dir: string, workers: string[]): Promise<Pki> {
+  return initPki({ dir: join(dir, 'pki'), coordinatorHosts: ['127.0.0.1'], workers });
+}
+
+/** The coordinator's `tls` configuration section for a PKI. */
+export function coordinatorTls(pki: Pki): TlsFiles {
+  return { ca: pki.ca, cert: pki.coordinator.cert, key: pki.coordinator.key };
+}
+
+/** The `tls` configuration section of worker `name`. */
+export function workerTls(pki: Pki, name: string): TlsFiles {
+  const files = pki.workers[name];
+  if (files === undefined) throw new Error(`no certificate for worker ${name}`);
+  return { ca: pki.ca, cert: files.cert, key: files.key };
+}
+
+/** Worker `name`'s mTLS channel credentials, built as `silo worker start` builds them. */
+export function workerCredentials(pki: Pki, name: string): Promise<grpc.ChannelCredentials> {
+  return federationChannelCredentials({ tls: workerTls(pki, name) }, quietLogger);
 }

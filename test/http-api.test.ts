@@ -21,6 +21,7 @@ describe('the coordinator HTTP API', () => {
       redisUrl: REDIS_URL,
       prefix,
       dataDir: dir,
+      insecure: true,
       apiToken: TOKEN,
       ledgerName: 'silo-test',
       workers: [],

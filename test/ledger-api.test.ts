@@ -36,6 +36,7 @@ describe("the auditor's ledger API and mirror", () => {
         redisUrl: REDIS_URL,
         prefix,
         dataDir: join(dir, 'coordinator'),
+        insecure: true,
         apiToken: TOKEN,
         ledgerName: ORIGIN,
         workers: [],

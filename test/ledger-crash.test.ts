@@ -86,6 +86,7 @@ describe('a coordinator killed with SIGKILL while it appends to the ledger', () 
         redisUrl: REDIS_URL,
         prefix,
         dataDir: join(temp.dir, 'data'),
+        insecure: true,
         apiToken: TOKEN,
         ledgerName: ORIGIN,
       }),

@@ -26,10 +26,28 @@ export class ManualWorker extends EventEmitter<{ train: [TrainInstruction] }> {
     this.client = createFederationClient(address, grpc.credentials.createInsecure());
   }
 
-  async join(): Promise<void> {
+  /** The Join stream, once {@link join} has opened it. */
+  get stream(): grpc.ClientReadableStream<Instruction> | undefined {
+    return this.#stream;
+  }
+
+  /** A fresh Join challenge from the coordinator. */
+  challenge(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.client.getChallenge({ keyId: this.key.keyId }, { deadline: Date.now() + 10_000 }, (err, value) =>
+        err === null && value !== undefined
+          ? resolve(value.challenge)
+          : reject(err ?? new Error('no challenge')),
+      );
+    });
+  }
+
+  /** Joins with a proof over `challenge` (default: a fresh one). */
+  async join(challenge?: string): Promise<void> {
     const proof = await this.key.sign(JOIN_PROOF_TYP, {
       kid: this.key.keyId,
       name: 'manual',
+      challenge: challenge ?? (await this.challenge()),
       iat: Date.now(),
     });
     this.#stream = this.client.join({
@@ -40,7 +58,7 @@ export class ManualWorker extends EventEmitter<{ train: [TrainInstruction] }> {
       numExamples: 100,
     });
     this.#stream.on('data', (instruction: Instruction) => {
-      if (instruction.train) this.emit('train', instruction.train);
+      if (instruction.train) this.emit('train', instruction.train as TrainInstruction);
     });
     this.#stream.on('error', () => undefined);
   }

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as grpc from '@grpc/grpc-js';
 import { Coordinator, runConfigSchema } from '@silo/coordinator';
 import { validateConfig } from '@silo/common';
 import { loadMnist, partition, subset, type Dataset } from '@silo/data';
@@ -32,6 +33,8 @@ class Setup {
         redisUrl: REDIS_URL,
         prefix: this.prefix,
         dataDir: join(dir, 'coordinator'),
+        // Plain text: the ManualWorker dials without TLS (mTLS is covered by mtls.test.ts).
+        insecure: true,
         apiToken: 'quorum-token-0123456789',
         ledgerName: 'silo-quorum',
         workers: [],
@@ -50,6 +53,7 @@ class Setup {
     for (const [i, part] of parts.entries()) {
       const worker = new Worker({
         coordinator: this.coordinator.grpcAddress,
+        credentials: grpc.credentials.createInsecure(),
         name: ['a', 'b'][i]!,
         key: this.keys[i]!,
         trainer: new Trainer(subset(train, part)),

@@ -3,7 +3,18 @@ import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
 import { loadMnist, subset } from '@silo/data';
 import { Trainer, Worker } from '@silo/worker';
 import { freePort } from '../packages/cli/src/redis.js';
-import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import {
+  REDIS_URL,
+  cleanRedis,
+  coordinatorTls,
+  makeKey,
+  makePki,
+  nextEvent,
+  quietLogger,
+  tempDir,
+  uniquePrefix,
+  workerCredentials,
+} from './helpers.js';
 
 describe('a worker whose coordinator restarts', () => {
   const prefix = uniquePrefix();
@@ -13,15 +24,17 @@ describe('a worker whose coordinator restarts', () => {
     await cleanRedis(prefix);
   });
 
-  it('reconnects with backoff and joins the new coordinator', async () => {
+  it('reconnects with backoff over mTLS and joins the new coordinator', async () => {
     const { dir, cleanup } = await tempDir();
     cleanups.push(cleanup);
     const { key, publicPath } = await makeKey(dir, 'w');
+    const pki = await makePki(dir, ['w']);
     const config: CoordinatorConfig = {
       grpc: { host: '127.0.0.1', port: await freePort() },
       http: { host: '127.0.0.1', port: 0 },
       redisUrl: REDIS_URL,
       prefix,
+      tls: coordinatorTls(pki),
       dataDir: dir,
       apiToken: 'reconnect-token-0123456789',
       ledgerName: 'silo-test',
@@ -34,6 +47,7 @@ describe('a worker whose coordinator restarts', () => {
     const { train } = loadMnist({ trainSize: 100, testSize: 10 });
     const worker = new Worker({
       coordinator: first.grpcAddress,
+      credentials: await workerCredentials(pki, 'w'),
       name: 'w',
       key,
       trainer: new Trainer(subset(train, [0, 1, 2, 3])),

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as grpc from '@grpc/grpc-js';
 import { Coordinator, checkRedisDurability } from '@silo/coordinator';
 import { loadMnist, partition, subset } from '@silo/data';
 import { verifyLedgerDir } from '@silo/ledger';
@@ -100,6 +101,7 @@ describe('Redis outages', () => {
         redisUrl: redis.url,
         prefix: 'outage',
         dataDir: join(dir, 'coordinator'),
+        insecure: true,
         apiToken: 'outage-token-0123456789',
         ledgerName: 'silo-outage',
         workers: [],
@@ -118,6 +120,7 @@ describe('Redis outages', () => {
         await coordinator.enroll(await loadPublicJwk(publicPath), `w${i}`, 'test');
         const worker = new Worker({
           coordinator: coordinator.grpcAddress,
+          credentials: grpc.credentials.createInsecure(),
           name: `w${i}`,
           key,
           trainer: new Trainer(subset(train, part)),

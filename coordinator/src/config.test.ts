@@ -48,6 +48,24 @@ describe('run config', () => {
   it('rejects a short API token in the coordinator config', () => {
     expect(() => parseConfig(coordinatorConfigSchema, 'apiToken: short\n', 'c.yaml')).toThrow(/apiToken/);
   });
+
+  it('requires mTLS files for the federation plane, or an explicit insecure: true', () => {
+    const token = 'apiToken: 0123456789abcdef\n';
+    const tls = 'tls: { ca: ca.crt, cert: coordinator.crt, key: coordinator.key }\n';
+    expect(parseConfig(coordinatorConfigSchema, token + tls, 'c.yaml').tls).toEqual({
+      ca: 'ca.crt',
+      cert: 'coordinator.crt',
+      key: 'coordinator.key',
+    });
+    expect(parseConfig(coordinatorConfigSchema, `${token}insecure: true\n`, 'c.yaml').insecure).toBe(true);
+    for (const text of [token, `${token}insecure: false\n`, `${token}${tls}insecure: true\n`])
+      expect(() => parseConfig(coordinatorConfigSchema, text, 'c.yaml')).toThrow(
+        expect.objectContaining({
+          code: 'ERR_BAD_CONFIG',
+          message: expect.stringMatching(/^c\.yaml: tls: /) as unknown,
+        }) as Error,
+      );
+  });
 });
 
 describe('resolveCount', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { federationSecurityProblem, tlsFilesSchema } from '@silo/common';
 
 /** A listening address; port 0 picks a free port. */
 function listenSchema(port: number) {
@@ -13,6 +14,13 @@ export const coordinatorConfigSchema = z
   .object({
     /** gRPC federation plane. Port 0 picks a free port. */
     grpc: listenSchema(7070),
+    /**
+     * mTLS on the federation plane: the coordinator's certificate and key, and the CA whose
+     * certificates workers must present (`silo certs init`). Required unless `insecure: true`.
+     */
+    tls: tlsFilesSchema.optional(),
+    /** Plain-text federation plane, for a trusted network only; logs a warning at start. */
+    insecure: z.boolean().optional(),
     /** HTTP control plane (JSON API). Port 0 picks a free port. */
     http: listenSchema(7080),
     /** Redis holding run and round state and the BullMQ queues. */
@@ -35,7 +43,10 @@ export const coordinatorConfigSchema = z
       .regex(/^[^\s+]+$/, 'no spaces or +')
       .max(200)
       .default('silo-coordinator'),
-    /** Bearer token the HTTP API requires. */
+    /**
+     * The admin bootstrap secret: a request bearing it as its bearer token acts as `admin`.
+     * Use it to issue role tokens (`silo tokens create`), then keep it for emergencies.
+     */
     apiToken: z.string().min(16, 'use at least 16 characters'),
     /** Workers enrolled at start: name, organisation and public JWK file. */
     workers: z
@@ -61,7 +72,11 @@ export const coordinatorConfigSchema = z
     /** Interval of keep-alive pings on Join streams. */
     pingIntervalMs: z.number().int().positive().default(15_000),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const problem = federationSecurityProblem(config);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['tls'], message: problem });
+  });
 
 /** A validated, fully defaulted coordinator configuration. */
 export type CoordinatorConfig = z.output<typeof coordinatorConfigSchema>;

@@ -13,7 +13,9 @@ import type { EnrolledWorker, PublicJwk } from '@silo/signing';
 import { toCanonicalBytes } from '@silo/tensors';
 import { DiskBlobStore } from './blob-store.js';
 import { loadCoordinatorKey, type CoordinatorKey } from './coordinator-key.js';
+import { controlPlaneAuthenticator, type Role } from './control-tokens.js';
 import { addLedgerRoutes } from './ledger-api.js';
+import { addTokenRoutes } from './token-api.js';
 import { runEndedEntry, runEntry } from './ledger-entries.js';
 import { LedgerLease, LedgerWriter } from './ledger-writer.js';
 import { checkRedisDurability } from './redis-check.js';
@@ -26,6 +28,7 @@ import { HttpApi } from './http-api.js';
 import { RoundEngine, type RoundEvents } from './rounds.js';
 import { RoundScheduler } from './scheduler.js';
 import { StateStore, type RoundSummary, type RunRecord } from './state.js';
+import { federationServerCredentials } from './tls.js';
 import type { AcceptedUpdate } from './state.js';
 
 /** Everything a coordinator process tells its observers. */
@@ -124,6 +127,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       engine: this.#engine,
       logger,
       receipt: (index, digest) => this.ledger.receipt(index, digest),
+      key: key.signing,
       ledgerChanged,
     });
     this.#service.events = {
@@ -141,16 +145,17 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   static async start(options: CoordinatorOptions): Promise<Coordinator> {
     const logger = options.logger ?? createLogger({ name: 'coordinator' });
     const { config } = options;
+    const credentials = await federationServerCredentials(config, logger);
     const key = await loadCoordinatorKey(
       config.keyFile ?? join(config.dataDir, 'coordinator-key.json'),
       config.ledgerName,
     );
     const coordinator = new Coordinator(config, logger, key);
-    await coordinator.#start();
+    await coordinator.#start(credentials);
     return coordinator;
   }
 
-  async #start(): Promise<void> {
+  async #start(credentials: grpc.ServerCredentials): Promise<void> {
     try {
       await Promise.all([this.#redis.connect(), this.#subscriber.connect()]);
     } catch (err) {
@@ -176,7 +181,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     this.#grpcPort = await new Promise<number>((resolve, reject) => {
       this.#grpcServer.bindAsync(
         `${this.config.grpc.host}:${this.config.grpc.port}`,
-        grpc.ServerCredentials.createInsecure(),
+        credentials,
         (err, port) => (err === null ? resolve(port) : reject(err)),
       );
     });
@@ -337,23 +342,39 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     return ended;
   }
 
+  /**
+   * The HTTP control plane. Each route names the roles that may call it: the model team runs
+   * training, auditors read runs and the ledger, and only admins change who may take part.
+   */
   #api(): HttpApi {
-    return addLedgerRoutes(new HttpApi(this.config.apiToken, this.logger), () => this.ledger, this.#blobs)
-      .route('POST', '/v1/runs', async ({ body }) => {
+    const adminOnly: readonly Role[] = ['admin'];
+    const modelTeam: readonly Role[] = ['admin', 'model-team'];
+    const runReaders: readonly Role[] = ['admin', 'model-team', 'auditor'];
+    const authenticate = controlPlaneAuthenticator({
+      bootstrapSecret: this.config.apiToken,
+      publicJwk: this.key.signing.publicJwk,
+      issuer: this.config.ledgerName,
+    });
+    const api = new HttpApi(authenticate, this.logger);
+    addLedgerRoutes(api, () => this.ledger, this.#blobs);
+    return addTokenRoutes(api, this.key.signing, this.config.ledgerName, this.logger)
+      .route('POST', '/v1/runs', modelTeam, async ({ body }) => {
         const run = await this.createRun(body);
         return { status: 201, json: await this.runView(run.id) };
       })
-      .route('GET', '/v1/runs', async () => {
+      .route('GET', '/v1/runs', runReaders, async () => {
         const ids = await this.state.listRuns();
         return { json: { runs: await Promise.all(ids.map((id) => this.runView(id))) } };
       })
-      .route('GET', '/v1/runs/:id', async ({ params }) => ({ json: await this.runView(params['id'] ?? '') }))
-      .route('POST', '/v1/runs/:id/cancel', async ({ params }) => {
+      .route('GET', '/v1/runs/:id', runReaders, async ({ params }) => ({
+        json: await this.runView(params['id'] ?? ''),
+      }))
+      .route('POST', '/v1/runs/:id/cancel', modelTeam, async ({ params }) => {
         const cancelled = await this.cancelRun(params['id'] ?? '');
         if (!cancelled) throw new SiloError('ERR_CONFLICT', 'run is not running');
         return { json: await this.runView(params['id'] ?? '') };
       })
-      .route('GET', '/v1/runs/:id/model', async ({ params }) => {
+      .route('GET', '/v1/runs/:id/model', modelTeam, async ({ params }) => {
         const run = await this.state.getRun(params['id'] ?? '');
         return {
           json: {
@@ -365,7 +386,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
           },
         };
       })
-      .route('GET', '/v1/runs/:id/weights', async ({ params }) => {
+      .route('GET', '/v1/runs/:id/weights', modelTeam, async ({ params }) => {
         const run = await this.state.getRun(params['id'] ?? '');
         const bytes = await this.#blobs.get(run.checkpoint);
         return {
@@ -373,13 +394,13 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
           headers: { 'content-type': 'application/octet-stream', 'x-silo-digest': run.checkpoint },
         };
       })
-      .route('GET', '/v1/workers', async () => ({
+      .route('GET', '/v1/workers', modelTeam, async () => ({
         json: {
           enrolled: this.enrollment.list(),
           online: await this.state.onlineWorkers(this.config.pingIntervalMs * 3),
         },
       }))
-      .route('POST', '/v1/workers', async ({ body }) => {
+      .route('POST', '/v1/workers', adminOnly, async ({ body }) => {
         const { name, org, publicJwk } = (body ?? {}) as {
           name?: unknown;
           org?: unknown;
@@ -396,7 +417,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
         const entry = await this.enroll(publicJwk as PublicJwk, name, typeof org === 'string' ? org : '');
         return { status: 201, json: entry };
       })
-      .route('POST', '/v1/workers/:keyId/revoke', async ({ params }) => ({
+      .route('POST', '/v1/workers/:keyId/revoke', adminOnly, async ({ params }) => ({
         json: await this.revoke(params['keyId'] ?? ''),
       }));
   }

@@ -8,6 +8,8 @@ import type { StateStore } from './state.js';
 export class Enrollment {
   #registry = new KeyRegistry();
   readonly #state: StateStore;
+  /** Reloads and updates run one at a time, so a reload never replaces a newer registry. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(state: StateStore) {
     this.#state = state;
@@ -18,8 +20,35 @@ export class Enrollment {
   }
 
   /** Re-reads the stored registry, e.g. after another coordinator process enrolled or revoked a key. */
-  async reload(): Promise<void> {
-    this.#registry = KeyRegistry.fromJSON(await this.#state.loadWorkers());
+  reload(): Promise<void> {
+    return this.#exclusive(async () => {
+      this.#registry = KeyRegistry.fromJSON(await this.#state.loadWorkers());
+    });
+  }
+
+  /**
+   * Applies `change` to the registry as stored now and saves it with the ledger entries it
+   * returns, retrying when another process changed the registry in between.
+   */
+  #update<T>(change: (registry: KeyRegistry) => { result: T; entries: Uint8Array[] }): Promise<T> {
+    return this.#exclusive(async () => {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const stored = await this.#state.loadWorkersText();
+        const registry = KeyRegistry.fromJSON(stored === null ? [] : (JSON.parse(stored) as unknown[]));
+        const { result, entries } = change(registry);
+        if (entries.length === 0 || (await this.#state.saveWorkers(registry.toJSON(), entries, stored))) {
+          this.#registry = registry;
+          return result;
+        }
+      }
+      throw new SiloError('ERR_CONFLICT', 'the worker registry kept changing under this update; try again');
+    });
+  }
+
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 
   /** Loads the stored registry, then enrolls the workers named in the configuration. */
@@ -41,10 +70,11 @@ export class Enrollment {
   /** Enrolls a public key (idempotent) and persists the registry; a new key is logged in the ledger. */
   async enroll(publicJwk: PublicJwk, name: string, org: string): Promise<EnrolledWorker> {
     const keyId = await keyIdOf(publicJwk);
-    const known = this.#registry.get(keyId) !== undefined;
-    const entry = this.#registry.enroll({ publicJwk, name, org, keyId });
-    if (!known) await this.#state.saveWorkers(this.#registry.toJSON(), [keyEnrolledEntry(entry)]);
-    return entry;
+    return this.#update((registry) => {
+      const known = registry.get(keyId) !== undefined;
+      const entry = registry.enroll({ publicJwk, name, org, keyId });
+      return { result: entry, entries: known ? [] : [keyEnrolledEntry(entry)] };
+    });
   }
 
   /**
@@ -54,16 +84,17 @@ export class Enrollment {
    * @throws SiloError `ERR_NOT_FOUND` for a key that was never enrolled.
    */
   async revoke(keyId: string): Promise<EnrolledWorker> {
-    const before = this.#registry.get(keyId);
-    this.#registry.revoke(keyId);
-    const after = this.#registry.get(keyId);
-    if (after === undefined || after.revokedAt === undefined) {
-      throw new SiloError('ERR_INTERNAL', `key ${keyId} did not stay revoked`);
-    }
-    if (before?.revokedAt === undefined) {
-      await this.#state.saveWorkers(this.#registry.toJSON(), [keyRevokedEntry(keyId, after.revokedAt)]);
-    }
-    return after;
+    return this.#update((registry) => {
+      const before = registry.get(keyId);
+      registry.revoke(keyId);
+      const after = registry.get(keyId);
+      if (after?.revokedAt === undefined)
+        throw new SiloError('ERR_INTERNAL', `key ${keyId} did not stay revoked`);
+      return {
+        result: after,
+        entries: before?.revokedAt === undefined ? [keyRevokedEntry(keyId, after.revokedAt)] : [],
+      };
+    });
   }
 
   /** The key of an enrolled, unrevoked worker. */

@@ -1,8 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { SiloError, toSiloError, type Logger } from '@silo/common';
 import {
+  CHALLENGE_TTL_MS,
+  DECLINE_TYP,
+  INSTRUCTION_TYP,
   JOIN_PROOF_TYP,
   JOIN_PROOF_WINDOW_MS,
+  UPDATE_MANIFEST_WINDOW_MS,
+  malformedError,
+  malformedReason,
+  refuseMalformed,
+  type DeclineClaims,
+  type SignedTrainInstruction,
   toServiceError,
   writeWithBackpressure,
   type FederationHandlers,
@@ -14,17 +24,26 @@ import {
   type Receipt,
   type UpdatePart,
 } from '@silo/protocol';
-import { verifyManifest, verifySigned, type FlattenedJws, type UpdateManifest } from '@silo/signing';
+import {
+  verifyManifest,
+  verifySigned,
+  type FlattenedJws,
+  type SigningKey,
+  type UpdateManifest,
+} from '@silo/signing';
 import { ChunkAssembler, assertFinite, chunkBytes, fromCanonicalBytes, layoutSize } from '@silo/tensors';
 import type { BlobStore } from './blob-store.js';
 import type { CoordinatorConfig } from './config.js';
 import type { InstructionNotice } from './dispatcher.js';
 import type { Enrollment } from './enrollment.js';
 import { faultPoint } from './faults.js';
-import { rejectionEntry, updateEntry } from './ledger-entries.js';
+import { declinedEntry, rejectionEntry, updateEntry } from './ledger-entries.js';
 import type { LedgerReceiptData } from './ledger-writer.js';
 import type { RoundEngine } from './rounds.js';
 import type { AcceptedUpdate, StateStore } from './state.js';
+
+/** Smallest model chunk sent, whatever a worker asks for; the smallest `chunkBytes` allowed. */
+const MIN_CHUNK_BYTES = 1024;
 
 /** Options for {@link FederationService}. */
 export interface FederationServiceOptions {
@@ -38,6 +57,8 @@ export interface FederationServiceOptions {
   receipt(index: number, updateDigest: string): Promise<LedgerReceiptData>;
   /** Called after a ledger entry was queued, so this process's writer picks it up at once. */
   ledgerChanged(): void;
+  /** The coordinator's key: signs every instruction. */
+  key: SigningKey;
 }
 
 /** Events about updates, for tests and metrics. */
@@ -68,7 +89,7 @@ export class FederationService {
   }
 
   handlers(): FederationHandlers {
-    return {
+    return refuseMalformed({
       join: (call) => {
         this.#join(call).catch((err: unknown) => call.destroy(toSiloError(err)));
       },
@@ -90,6 +111,18 @@ export class FederationService {
           ),
         );
       },
+      getChallenge: (call, callback) => {
+        this.#challenge(call.request.keyId).then(
+          (challenge) => callback(null, challenge),
+          (err: unknown) => callback(toServiceError(err)),
+        );
+      },
+      decline: (call, callback) => {
+        this.#decline(call.request.decline as FlattenedJws | null | undefined).then(
+          () => callback(null, {}),
+          (err: unknown) => callback(toServiceError(err)),
+        );
+      },
       getReceipt: (call, callback) => {
         const { entryIndex, updateDigest } = call.request;
         this.#o.receipt(Number(entryIndex), updateDigest).then(
@@ -104,7 +137,7 @@ export class FederationService {
           (err: unknown) => callback(toServiceError(err)),
         );
       },
-    };
+    });
   }
 
   /** Sends the train instruction of a notice if this process holds the worker's stream. */
@@ -165,6 +198,20 @@ export class FederationService {
     await this.#resendOpenInstructions(keyId, call);
   }
 
+  /** A fresh single-use challenge for an enrolled, unrevoked key. */
+  async #challenge(keyId: string): Promise<{ challenge: string; expiresUnixMs: number }> {
+    if (this.#o.enrollment.activeKey(keyId) === undefined) {
+      throw new SiloError('ERR_UNKNOWN_KEY', `key ${keyId.slice(0, 64)} is not enrolled, or was revoked`);
+    }
+    const challenge = randomBytes(24).toString('base64url');
+    await this.#o.state.issueChallenge(keyId, challenge, CHALLENGE_TTL_MS);
+    return { challenge, expiresUnixMs: Date.now() + CHALLENGE_TTL_MS };
+  }
+
+  /**
+   * A Join must carry a JWS by an enrolled key over a challenge this coordinator issued to that
+   * key and has not seen used, signed within the window: a captured proof cannot be replayed.
+   */
   async #verifyJoin(request: JoinRequest): Promise<string> {
     if (request.proof === null || request.proof === undefined) {
       throw new SiloError('ERR_UNAUTHENTICATED', 'join request carries no proof of key possession');
@@ -172,7 +219,7 @@ export class FederationService {
     const { keyId, payload } = await verifySigned(request.proof as FlattenedJws, JOIN_PROOF_TYP, (kid) =>
       this.#o.enrollment.activeKey(kid),
     );
-    const claims = payload as { kid?: unknown; iat?: unknown };
+    const claims = payload as { kid?: unknown; iat?: unknown; challenge?: unknown };
     if (claims.kid !== keyId || keyId !== request.keyId) {
       throw new SiloError('ERR_UNAUTHENTICATED', 'join proof names another key');
     }
@@ -182,7 +229,51 @@ export class FederationService {
         'join proof is too old or from the future; check the worker clock',
       );
     }
+    if (
+      typeof claims.challenge !== 'string' ||
+      !(await this.#o.state.takeChallenge(keyId, claims.challenge))
+    ) {
+      throw new SiloError(
+        'ERR_UNAUTHENTICATED',
+        'join proof does not answer a live challenge issued to this key (expired, or already used)',
+      );
+    }
     return keyId;
+  }
+
+  /** Records a worker's signed refusal of its instruction, and lets the round be judged without it. */
+  async #decline(jws: FlattenedJws | null | undefined): Promise<void> {
+    if (jws === null || jws === undefined)
+      throw new SiloError('ERR_BAD_INPUT', 'decline carries no signed claims');
+    const { keyId, payload } = await verifySigned(jws, DECLINE_TYP, (kid) =>
+      this.#o.enrollment.activeKey(kid),
+    );
+    const claims = payload as Partial<DeclineClaims>;
+    if (
+      claims.keyId !== keyId ||
+      typeof claims.runId !== 'string' ||
+      typeof claims.round !== 'number' ||
+      typeof claims.nonce !== 'string' ||
+      typeof claims.code !== 'string' ||
+      !/^ERR_[A-Z_]{1,60}$/.test(claims.code) ||
+      typeof claims.reason !== 'string' ||
+      claims.reason.length > 1024
+    ) {
+      throw new SiloError(
+        'ERR_BAD_INPUT',
+        'decline claims are malformed: need runId, round, nonce, keyId, code, reason',
+      );
+    }
+    const nonce = await this.#o.state.nonceFor(claims.runId, claims.round, keyId);
+    if (nonce === undefined || nonce !== claims.nonce) {
+      throw new SiloError('ERR_BAD_NONCE', `no instruction with this nonce was issued to ${keyId}`);
+    }
+    const { runId, round, code, reason } = claims as DeclineClaims;
+    const entry = declinedEntry({ runId, round, keyId, code, reason }, jws, Date.now());
+    if (!(await this.#o.state.recordDecline(runId, round, keyId, entry))) return;
+    this.#o.ledgerChanged();
+    this.#o.logger.warn({ runId, round, keyId, code, reason }, 'worker declined its instruction');
+    await this.#o.engine.onDeclined(runId, round, keyId);
   }
 
   /** A worker that (re)joins picks up any instruction still open for it. */
@@ -207,38 +298,57 @@ export class FederationService {
     const nonce = await state.nonceFor(runId, round, keyId);
     if (nonce === undefined) return undefined;
     const run = await state.getRun(runId);
-    return {
-      train: {
-        runId,
-        round,
-        baseDigest: record.base,
-        nonce,
-        deadlineUnixMs: record.deadline,
-        modelSpecJson: JSON.stringify(run.config.model),
-        hyperparameters: {
-          epochs: run.config.train.epochs,
-          batchSize: run.config.train.batchSize,
-          learningRate: run.config.train.learningRate,
-          seed: run.config.seed * 100_003 + round,
-        },
+    const signed: SignedTrainInstruction = {
+      v: 1,
+      kind: 'train',
+      keyId,
+      runId,
+      round,
+      baseDigest: record.base,
+      nonce,
+      deadlineUnixMs: record.deadline,
+      modelSpecJson: JSON.stringify(run.config.model),
+      specDigest: run.specDigest,
+      numParams: layoutSize(run.layout),
+      hyperparameters: {
+        epochs: run.config.train.epochs,
+        batchSize: run.config.train.batchSize,
+        learningRate: run.config.train.learningRate,
+        seed: run.config.seed * 100_003 + round,
       },
+      privacy: null,
+      issuedAt: Date.now(),
     };
+    // The same fields in plain form, for workers that pin no key; a pinning worker reads the JWS.
+    const train = {
+      keyId,
+      runId,
+      round,
+      baseDigest: signed.baseDigest,
+      nonce,
+      deadlineUnixMs: signed.deadlineUnixMs,
+      modelSpecJson: signed.modelSpecJson,
+      specDigest: signed.specDigest,
+      numParams: signed.numParams,
+      hyperparameters: signed.hyperparameters,
+    };
+    return { train, signature: await this.#o.key.sign(INSTRUCTION_TYP, signed) };
   }
 
   async #fetchModel(call: grpc.ServerWritableStream<FetchModelRequest, IModelChunk>): Promise<void> {
     const { runId, round, keyId } = call.request;
     if (this.#o.enrollment.activeKey(keyId) === undefined) {
-      throw new SiloError('ERR_UNKNOWN_KEY', `key ${keyId} is not enrolled`);
+      throw new SiloError('ERR_UNKNOWN_KEY', `key ${keyId.slice(0, 64)} is not enrolled`);
     }
     const run = await this.#o.state.getRun(runId);
     const record = await this.#o.state.getRound(runId, round);
     if (record === undefined)
       throw new SiloError('ERR_NOT_FOUND', `round ${round} of run ${runId} has not opened`);
     const bytes = await this.#o.blobs.get(record.base);
-    const size = Math.min(
-      this.#o.config.chunkBytes,
-      call.request.chunkBytes > 0 ? call.request.chunkBytes : Infinity,
-    );
+    // The worker may ask for smaller chunks, not for tiny ones: one byte per message would turn
+    // a download into millions of messages.
+    const requested = call.request.chunkBytes > 0 ? call.request.chunkBytes : Infinity;
+    const size = Math.min(this.#o.config.chunkBytes, Math.max(MIN_CHUNK_BYTES, requested));
     await writeWithBackpressure(call, {
       header: { digest: record.base, totalBytes: bytes.byteLength, layout: run.layout, chunkBytes: size },
     });
@@ -249,6 +359,8 @@ export class FederationService {
   async #submitUpdate(call: grpc.ServerReadableStream<UpdatePart, Receipt>): Promise<IReceipt> {
     const iterator = call[Symbol.asyncIterator]() as AsyncIterator<UpdatePart>;
     const first = await iterator.next();
+    const malformed = first.done === true ? undefined : malformedReason(first.value);
+    if (malformed !== undefined) throw malformedError('UpdatePart', malformed);
     if (first.done === true || first.value.manifest === null || first.value.manifest === undefined) {
       throw new SiloError('ERR_STREAM', 'an update stream must start with its signed manifest');
     }
@@ -267,7 +379,12 @@ export class FederationService {
         );
         throw err;
       }
-      await this.#recordRejection(toSiloError(err), manifest ?? unverifiedClaims(jws), jws);
+      const error = toSiloError(err);
+      // Redis failing under us refused nothing: the worker retries, and the ledger must not say
+      // its update was turned down.
+      if (error.code !== 'ERR_UNAVAILABLE') {
+        await this.#recordRejection(error, manifest ?? unverifiedClaims(jws), jws);
+      }
       throw err;
     }
   }
@@ -284,10 +401,12 @@ export class FederationService {
     if (claims.runId === undefined) return;
     const run = await this.#o.state.getRun(claims.runId).catch(() => undefined);
     if (run === undefined) return;
+    // The key id of an unverifiable manifest and the reason may quote whatever the sender put
+    // in its header: keep what is stored short.
     const rejection = {
-      keyId: claims.keyId ?? '',
+      keyId: (claims.keyId ?? '').slice(0, 128),
       code: error.code,
-      reason: error.message,
+      reason: error.message.slice(0, 1024),
       at: Date.now(),
       claimedRound: claims.round ?? -1,
     };
@@ -307,12 +426,23 @@ export class FederationService {
   ): Promise<IReceipt> {
     const { state } = this.#o;
     const run = await state.getRun(manifest.runId).catch((err: unknown) => {
+      // Only a missing run is the worker's mistake; a Redis failure stays ERR_UNAVAILABLE, which
+      // workers retry.
+      if (toSiloError(err).code !== 'ERR_NOT_FOUND') throw err;
       throw new SiloError('ERR_WRONG_RUN', `run ${manifest.runId} does not exist`, { cause: err });
     });
     const earlier = (await state.updates(manifest.runId, manifest.round)).find(
       (u) => u.keyId === manifest.keyId,
     );
     if (earlier !== undefined) return this.#duplicate(manifest, earlier);
+    // After the duplicate check: a worker retrying an accepted upload still gets its receipt.
+    if (Math.abs(Date.now() - manifest.issuedAt) > UPDATE_MANIFEST_WINDOW_MS) {
+      throw new SiloError(
+        'ERR_BAD_MANIFEST',
+        `manifest issuedAt ${manifest.issuedAt} (unix ms) is more than ${UPDATE_MANIFEST_WINDOW_MS / 60_000} ` +
+          `minutes from the coordinator's clock (${Date.now()}); check the worker's clock`,
+      );
+    }
     if (run.status !== 'running') throw new SiloError('ERR_WRONG_RUN', `run ${run.id} is ${run.status}`);
     const record = await state.getRound(manifest.runId, manifest.round);
     if (manifest.round !== run.round || record?.status !== 'collecting') {
@@ -331,6 +461,13 @@ export class FederationService {
         `update starts from ${manifest.baseDigest}, round ${manifest.round} from ${record.base}`,
       );
     }
+    // The coordinator's own limit first, so a declared size over it is always ERR_TOO_LARGE.
+    if (manifest.updateBytes > this.#o.config.maxUpdateBytes) {
+      throw new SiloError(
+        'ERR_TOO_LARGE',
+        `update of ${manifest.updateBytes} bytes exceeds maxUpdateBytes ${this.#o.config.maxUpdateBytes}`,
+      );
+    }
     const length = layoutSize(run.layout);
     if (manifest.updateBytes !== length * 4) {
       throw new SiloError(
@@ -338,14 +475,13 @@ export class FederationService {
         `update has ${manifest.updateBytes} bytes, the model needs ${length * 4}`,
       );
     }
-    if (manifest.updateBytes > this.#o.config.maxUpdateBytes) {
-      throw new SiloError('ERR_TOO_LARGE', `update of ${manifest.updateBytes} bytes exceeds maxUpdateBytes`);
-    }
     const assembler = new ChunkAssembler({
       expectedBytes: manifest.updateBytes,
       maxBytes: this.#o.config.maxUpdateBytes,
     });
     for (let part = await parts.next(); part.done !== true; part = await parts.next()) {
+      const malformed = malformedReason(part.value);
+      if (malformed !== undefined) throw malformedError('UpdatePart', malformed);
       if (part.value.data === null || part.value.data === undefined) {
         throw new SiloError('ERR_STREAM', 'only data chunks may follow the manifest');
       }

@@ -1,12 +1,14 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SiloError, httpStatusOf, toSiloError, type Logger } from '@silo/common';
+import type { Authenticator, Principal, Role } from './control-tokens.js';
 
 /** A matched request, with its path parameters. */
 export interface ApiRequest {
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
+  /** Who is calling; their role is one the route allows. */
+  principal: Principal;
 }
 
 /** What a route handler returns: JSON, or raw bytes with headers. */
@@ -18,6 +20,8 @@ type Handler = (request: ApiRequest) => Promise<ApiResponse>;
 
 interface Route {
   method: string;
+  path: string;
+  roles: readonly Role[];
   pattern: RegExp;
   names: string[];
   handler: Handler;
@@ -26,19 +30,28 @@ interface Route {
 /** Largest JSON body accepted. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** A tiny JSON router with bearer-token authentication; every route requires the token. */
+/**
+ * A tiny JSON router with bearer-token authentication and per-route roles: every route but
+ * `GET /healthz` needs a bearer credential, and a principal whose role the route declares.
+ */
 export class HttpApi {
   readonly #routes: Route[] = [];
-  readonly #token: Buffer;
+  readonly #authenticate: Authenticator;
   readonly #logger: Logger;
 
-  constructor(token: string, logger: Logger) {
-    this.#token = Buffer.from(token);
+  constructor(authenticate: Authenticator, logger: Logger) {
+    this.#authenticate = authenticate;
     this.#logger = logger;
   }
 
-  /** Adds a route; `:name` segments become parameters. */
-  route(method: string, path: string, handler: Handler): this {
+  /**
+   * Adds a route that the given roles may call; `:name` segments become parameters. The roles
+   * must include `admin`, which may call everything.
+   */
+  route(method: string, path: string, roles: readonly Role[], handler: Handler): this {
+    if (!roles.includes('admin')) {
+      throw new SiloError('ERR_INTERNAL', `route ${method} ${path} must allow the admin role`);
+    }
     const names: string[] = [];
     const pattern = new RegExp(
       `^${path.replace(/:([a-zA-Z]+)/g, (_m, name: string) => {
@@ -46,13 +59,13 @@ export class HttpApi {
         return '([A-Za-z0-9_.-]+)';
       })}$`,
     );
-    this.#routes.push({ method, pattern, names, handler });
+    this.#routes.push({ method, path, roles, pattern, names, handler });
     return this;
   }
 
   /** The request listener for `http.createServer`. */
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
-    this.#handle(req, res).catch((err: unknown) => this.#fail(res, err));
+    this.#handle(req, res).catch((err: unknown) => this.#fail(req, res, err));
   };
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -61,13 +74,14 @@ export class HttpApi {
       send(res, 200, { ok: true });
       return;
     }
-    this.#authenticate(req);
+    const principal = await this.#authenticate(bearerOf(req));
     for (const route of this.#routes) {
       const match = route.pattern.exec(url.pathname);
       if (match === null || route.method !== req.method) continue;
+      authorize(principal, route);
       const params = Object.fromEntries(route.names.map((name, i) => [name, match[i + 1] ?? '']));
       const body = req.method === 'POST' ? await readJson(req) : undefined;
-      const response = await route.handler({ params, query: url.searchParams, body });
+      const response = await route.handler({ params, query: url.searchParams, body, principal });
       if ('json' in response) send(res, response.status ?? 200, response.json);
       else {
         res.writeHead(response.status ?? 200, {
@@ -81,25 +95,35 @@ export class HttpApi {
     throw new SiloError('ERR_NOT_FOUND', `no route ${req.method ?? ''} ${url.pathname}`);
   }
 
-  #authenticate(req: IncomingMessage): void {
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer (.+)$/.exec(header);
-    if (match === null) throw new SiloError('ERR_UNAUTHENTICATED', 'missing bearer token');
-    const given = Buffer.from(match[1] ?? '');
-    if (given.length !== this.#token.length || !timingSafeEqual(given, this.#token)) {
-      throw new SiloError('ERR_UNAUTHENTICATED', 'invalid bearer token');
-    }
-  }
-
-  #fail(res: ServerResponse, err: unknown): void {
+  #fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
     const error = toSiloError(err);
     if (error.code === 'ERR_INTERNAL') this.#logger.error({ err }, 'HTTP handler failed');
+    else if (error.code === 'ERR_UNAUTHENTICATED' || error.code === 'ERR_FORBIDDEN') {
+      this.#logger.warn(
+        { method: req.method, path: req.url, code: error.code, reason: error.message },
+        'control-plane request refused',
+      );
+    }
     if (res.headersSent) {
       res.destroy();
       return;
     }
     send(res, httpStatusOf(error.code), { error: { code: error.code, message: error.message } });
   }
+}
+
+function bearerOf(req: IncomingMessage): string {
+  const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+  if (match === null) throw new SiloError('ERR_UNAUTHENTICATED', 'missing bearer token');
+  return match[1] ?? '';
+}
+
+function authorize(principal: Principal, route: Route): void {
+  if (route.roles.includes(principal.role)) return;
+  throw new SiloError(
+    'ERR_FORBIDDEN',
+    `role '${principal.role}' may not call ${route.method} ${route.path}; it needs the role ${route.roles.join(' or ')}`,
+  );
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -5,5 +5,22 @@ export {
   type CoordinatorConfig,
   type RunConfig,
 } from './config.js';
+export {
+  CONTROL_PLANE_AUDIENCE,
+  DEFAULT_TOKEN_TTL,
+  MAX_TOKEN_TTL_MS,
+  ROLES,
+  mintControlToken,
+  parseControlClaims,
+  parseRole,
+  parseSubject,
+  parseTtl,
+  verifyControlToken,
+  type ControlTokenClaims,
+  type MintOptions,
+  type Principal,
+  type Role,
+} from './control-tokens.js';
 export type { RoundSummary, RunRecord, AcceptedUpdate, RejectedUpdate } from './state.js';
 export { checkRedisDurability, type RedisDurability } from './redis-check.js';
+export { federationServerCredentials } from './tls.js';

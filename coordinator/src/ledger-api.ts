@@ -1,7 +1,11 @@
 import { SiloError } from '@silo/common';
 import type { BlobStore } from './blob-store.js';
+import type { Role } from './control-tokens.js';
 import type { HttpApi } from './http-api.js';
 import type { LedgerWriter } from './ledger-writer.js';
+
+/** Who may read the ledger and its blobs. */
+const LEDGER_READERS: readonly Role[] = ['admin', 'auditor'];
 
 /** Most entries one `GET /v1/ledger/entries` returns. */
 export const MAX_ENTRIES_PER_PAGE = 1000;
@@ -22,10 +26,11 @@ function integer(query: URLSearchParams, name: string, fallback?: number): numbe
 /**
  * The auditor's read API over the ledger this process writes: checkpoints, entries, proofs and
  * blobs. Entries travel as base64 of their exact bytes, so a mirror hashes what was logged.
+ * Admins and auditors may call these routes.
  */
 export function addLedgerRoutes(api: HttpApi, ledger: () => LedgerWriter, blobs: BlobStore): HttpApi {
   return api
-    .route('GET', '/v1/ledger', () => {
+    .route('GET', '/v1/ledger', LEDGER_READERS, () => {
       const writer = ledger();
       const latest = writer.store.checkpoints().at(-1);
       return Promise.resolve({
@@ -38,7 +43,7 @@ export function addLedgerRoutes(api: HttpApi, ledger: () => LedgerWriter, blobs:
         },
       });
     })
-    .route('GET', '/v1/ledger/checkpoints', () =>
+    .route('GET', '/v1/ledger/checkpoints', LEDGER_READERS, () =>
       Promise.resolve({
         json: {
           checkpoints: ledger()
@@ -47,7 +52,7 @@ export function addLedgerRoutes(api: HttpApi, ledger: () => LedgerWriter, blobs:
         },
       }),
     )
-    .route('GET', '/v1/ledger/entries', async ({ query }) => {
+    .route('GET', '/v1/ledger/entries', LEDGER_READERS, async ({ query }) => {
       const store = ledger().store;
       const start = integer(query, 'start', 0);
       const end = Math.min(integer(query, 'end', store.size), store.size, start + MAX_ENTRIES_PER_PAGE);
@@ -57,7 +62,7 @@ export function addLedgerRoutes(api: HttpApi, ledger: () => LedgerWriter, blobs:
       for (let i = start; i < end; i++) entries.push(b64(await store.entry(i)));
       return { json: { start, size: store.size, entries } };
     })
-    .route('GET', '/v1/ledger/proof/inclusion', ({ query }) => {
+    .route('GET', '/v1/ledger/proof/inclusion', LEDGER_READERS, ({ query }) => {
       const store = ledger().store;
       const index = integer(query, 'index');
       const size = integer(query, 'size', store.checkpoints().at(-1)?.size ?? store.size);
@@ -71,7 +76,7 @@ export function addLedgerRoutes(api: HttpApi, ledger: () => LedgerWriter, blobs:
         },
       });
     })
-    .route('GET', '/v1/ledger/proof/consistency', ({ query }) => {
+    .route('GET', '/v1/ledger/proof/consistency', LEDGER_READERS, ({ query }) => {
       const store = ledger().store;
       const from = integer(query, 'from');
       const to = integer(query, 'to', store.checkpoints().at(-1)?.size ?? store.size);
@@ -81,7 +86,7 @@ export function addLedgerRoutes(api: HttpApi, ledger: () => LedgerWriter, blobs:
       );
       return Promise.resolve({ json: { from, to, proof: store.consistencyProof(from, to).map(b64) } });
     })
-    .route('GET', '/v1/blobs/:digest', async ({ params }) => {
+    .route('GET', '/v1/blobs/:digest', LEDGER_READERS, async ({ params }) => {
       const digest = params['digest'] ?? '';
       if (!(await blobs.has(digest))) throw new SiloError('ERR_NOT_FOUND', `no blob ${digest}`);
       return {

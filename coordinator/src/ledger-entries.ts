@@ -98,3 +98,20 @@ export function keyEnrolledEntry(worker: EnrolledWorker): Uint8Array {
 export function keyRevokedEntry(keyId: string, at: number): Uint8Array {
   return encodeEntry({ type: 'key-revoked', keyId, at });
 }
+
+export function declinedEntry(
+  claims: { runId: string; round: number; keyId: string; code: string; reason: string },
+  decline: FlattenedJws,
+  at: number,
+): Uint8Array {
+  return encodeEntry({
+    type: 'declined',
+    runId: claims.runId,
+    round: claims.round,
+    keyId: claims.keyId,
+    code: claims.code,
+    reason: claims.reason,
+    decline,
+    at,
+  });
+}

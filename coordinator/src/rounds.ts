@@ -126,6 +126,11 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     this.#o.logger.info({ runId, round: run.round, status: record?.status ?? 'not opened' }, 'resumed run');
   }
 
+  /** Called by the service after a worker declined its instruction: judge the round now if nobody else is owed. */
+  async onDeclined(runId: string, round: number, keyId: string): Promise<void> {
+    await this.#jobs.schedule('deadline', { runId, round }, 0, `declined-${keyId.slice(0, 16)}`);
+  }
+
   /** Called by the service after each accepted update. */
   async onAccepted(runId: string, round: number, count: number): Promise<void> {
     const record = await this.#o.state.getRound(runId, round);
@@ -138,9 +143,11 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     const run = await state.getRun(runId);
     const record = await state.getRound(runId, round);
     if (run.status !== 'running' || record?.status !== 'collecting') return;
-    // A deadline job of an earlier attempt: the retry queued one for the new deadline.
-    if (Date.now() < record.deadline) return;
     const count = await state.countUpdates(runId, round);
+    const declined = (await state.declined(runId, round)).filter((k) => record.sampled.includes(k)).length;
+    // Before the deadline only when every sampled worker has answered; otherwise this is the
+    // deadline job of an earlier attempt, and the retry queued one for the new deadline.
+    if (Date.now() < record.deadline && count + declined < record.sampled.length) return;
     if (count >= record.quorum) {
       await this.#jobs.schedule('aggregate', { runId, round });
       return;
@@ -151,7 +158,11 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
       return;
     }
     const tries = record.attempt > 0 ? ` after ${record.attempt + 1} deadlines` : '';
-    const error = `round ${round} reached its deadline with ${count} of ${record.quorum} required updates${tries}`;
+    const declines = declined > 0 ? ` (${declined} of the sampled workers declined)` : '';
+    const error =
+      Date.now() < record.deadline
+        ? `round ${round} cannot reach its quorum: ${count} of ${record.quorum} required updates, every sampled worker has answered${declines}`
+        : `round ${round} reached its deadline with ${count} of ${record.quorum} required updates${tries}${declines}`;
     const ended = await state.endRun(runId, 'failed', error, (r, at) =>
       runEndedEntry(r, 'failed', at, error),
     );

@@ -130,9 +130,13 @@ redis.call('HSET', KEYS[1], unpack(cjson.decode(ARGV[1])))
 return ledger_append(KEYS[2], KEYS[3], ARGV[2])
 `;
 
+// Compare-and-set: the registry is replaced only if it still is what the caller read (ARGV[1],
+// '' for none), so two processes enrolling at once cannot overwrite each other's keys.
 const SAVE_WORKERS = `${LEDGER_APPEND}
-redis.call('SET', KEYS[1], ARGV[1])
-for i = 2, #ARGV do ledger_append(KEYS[2], KEYS[3], ARGV[i]) end
+local current = redis.call('GET', KEYS[1]) or ''
+if current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+for i = 3, #ARGV do ledger_append(KEYS[2], KEYS[3], ARGV[i]) end
 return 1
 `;
 
@@ -466,14 +470,56 @@ export class StateStore {
       .sort((a, b) => (a.keyId < b.keyId ? -1 : 1));
   }
 
-  /** Stores the worker registry and queues the ledger entries of the change, atomically. */
-  async saveWorkers(registry: unknown[], ledgerEntries: readonly Uint8Array[]): Promise<void> {
-    await this.#redis.siloSaveWorkers(
+  /**
+   * Stores the worker registry and queues the ledger entries of the change, atomically, if the
+   * stored registry is still `previous` (as {@link loadWorkersText} returned it); false otherwise.
+   */
+  async saveWorkers(
+    registry: unknown[],
+    ledgerEntries: readonly Uint8Array[],
+    previous: string | null,
+  ): Promise<boolean> {
+    const saved = await this.#redis.siloSaveWorkers(
       `${this.#p}:workers`,
       ...this.#ledgerKeys,
+      previous ?? '',
       JSON.stringify(registry),
       ...ledgerEntries.map((e) => Buffer.from(e).toString('utf8')),
     );
+    return saved === 1;
+  }
+
+  /** Stores a Join challenge for `keyId`, valid for `ttlMs`. */
+  async issueChallenge(keyId: string, challenge: string, ttlMs: number): Promise<void> {
+    await this.#redis.set(`${this.#p}:challenge:${keyId}:${challenge}`, '1', 'PX', ttlMs);
+  }
+
+  /** Consumes a Join challenge: true once, for a live challenge issued to `keyId`. */
+  async takeChallenge(keyId: string, challenge: string): Promise<boolean> {
+    return (await this.#redis.getdel(`${this.#p}:challenge:${keyId}:${challenge}`)) !== null;
+  }
+
+  /**
+   * Records a worker's decline of its instruction for a round and queues the ledger entry;
+   * false when that worker had already declined the round (the first decline stands).
+   */
+  async recordDecline(id: string, round: number, keyId: string, entry: Uint8Array): Promise<boolean> {
+    const index = await this.#redis.eval(
+      `${LEDGER_APPEND}
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return -1 end
+return ledger_append(KEYS[2], KEYS[3], ARGV[2])`,
+      3,
+      `${this.#round(id, round)}:declined`,
+      ...this.#ledgerKeys,
+      keyId,
+      Buffer.from(entry).toString('utf8'),
+    );
+    return Number(index) >= 0;
+  }
+
+  /** Workers that declined a round. */
+  async declined(id: string, round: number): Promise<string[]> {
+    return this.#redis.smembers(`${this.#round(id, round)}:declined`);
   }
 
   /** The ledger outbox of this prefix. */
@@ -517,7 +563,12 @@ export class StateStore {
   }
 
   async loadWorkers(): Promise<unknown[]> {
-    const json = await this.#redis.get(`${this.#p}:workers`);
+    const json = await this.loadWorkersText();
     return json === null ? [] : (JSON.parse(json) as unknown[]);
+  }
+
+  /** The stored registry exactly as stored, for a compare-and-set with {@link saveWorkers}. */
+  async loadWorkersText(): Promise<string | null> {
+    return this.#redis.get(`${this.#p}:workers`);
   }
 }

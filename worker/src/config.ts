@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { policySchema } from './policy.js';
 import { parseVerifierKey } from '@silo/ledger';
+import { federationSecurityProblem, tlsFilesSchema } from '@silo/common';
 
 const dataSchema = z.discriminatedUnion('kind', [
   z
@@ -38,6 +40,14 @@ export const workerConfigSchema = z
     name: z.string().min(1).max(200),
     /** `host:port` of the coordinator's federation plane. The worker only ever dials out. */
     coordinator: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port'),
+    /**
+     * mTLS to the coordinator: `ca` pins the deployment CA (only a coordinator with a certificate
+     * from it, for the host named in `coordinator`, is accepted); `cert` and `key` are this
+     * worker's client certificate (`silo certs init`). Required unless `insecure: true`.
+     */
+    tls: tlsFilesSchema.optional(),
+    /** Plain-text federation plane, for a trusted network only; logs a warning at start. */
+    insecure: z.boolean().optional(),
     /** Private Ed25519 JWK file (mode 0600), from `silo keys generate`. */
     keyFile: z.string().min(1),
     /** The owner's local data. */
@@ -63,11 +73,13 @@ export const workerConfigSchema = z
      */
     stateDir: z.string().min(1).default('.silo/worker'),
     /**
-     * The coordinator's ledger verifier key, `name+hash+key` (from the coordinator's operator, by
-     * a channel other than the coordinator itself). Without it receipts are stored but their
-     * checkpoint signatures are not checked.
+     * The coordinator's key, pinned: its verifier key text `name+hash+key` (the coordinator's
+     * `ledger-verifier.key`, from its operator by a channel other than the coordinator itself).
+     * Only instructions it signed are acted on, and ledger receipts are checked against it.
      */
-    coordinatorLedgerKey: verifierKeyText.optional(),
+    coordinatorKey: verifierKeyText.optional(),
+    /** What the owner allows this worker to do; instructions outside it are declined. */
+    policy: policySchema.default({}),
     /** Origin line of the coordinator's checkpoints; default the verifier key's name. */
     ledgerOrigin: z.string().min(1).optional(),
     receipts: z
@@ -85,7 +97,20 @@ export const workerConfigSchema = z
       .strict()
       .default({ giveUpMs: 30 * 60_000, initialDelayMs: 1_000, maxDelayMs: 60_000 }),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const problem = federationSecurityProblem(config);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['tls'], message: problem });
+    // Fail closed: over TLS, instructions are acted on only when the coordinator key is pinned.
+    if (config.insecure !== true && config.coordinatorKey === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['coordinatorKey'],
+        message:
+          "pin the coordinator's key (its ledger-verifier.key) so only instructions it signed are acted on",
+      });
+    }
+  });
 
 /** A validated, defaulted worker configuration. */
 export type WorkerConfig = z.output<typeof workerConfigSchema>;

@@ -40,6 +40,21 @@ export const egressRecordSchema = z.discriminatedUnion('kind', [
       proofDigest: hex64,
     })
     .strict(),
+  /** A GetChallenge request, sent before each Join. */
+  z.object({ ...common, kind: z.literal('challenge-request'), keyId: z.string() }).strict(),
+  /** A Decline: the owner's policy refused an instruction, and the worker told the coordinator why. */
+  z
+    .object({
+      ...common,
+      kind: z.literal('decline'),
+      runId,
+      round,
+      code: z.string(),
+      reason: z.string(),
+      /** SHA-256 of the signed decline in compact form. */
+      declineDigest: hex64,
+    })
+    .strict(),
   /** A FetchModel request. */
   z.object({ ...common, kind: z.literal('fetch-model'), runId, round, keyId: z.string() }).strict(),
   /** One upload attempt of an update, logged (and fsynced) before its first byte is sent. */

@@ -2,7 +2,8 @@ export { Worker, backoffDelay, type WorkerEvents, type WorkerOptions, type Worke
 export { Trainer, type LocalTraining } from './trainer.js';
 export { fetchModel, uploadUpdate, updateWireSize, type FetchedModel } from './transfer.js';
 export { workerConfigSchema, type WorkerConfig } from './config.js';
-export { startWorkerFromConfig } from './start.js';
+export { startWorkerFromConfig, type StartWorkerOptions } from './start.js';
+export { federationChannelCredentials } from './tls.js';
 export { EGRESS_LOG_FILE, egressLogPath, ensureStateDir } from './state-dir.js';
 export {
   EgressLog,
@@ -46,3 +47,4 @@ export {
   type UpdateReceiptStatus,
   type VerifyReceiptsOptions,
 } from './receipts-report.js';
+export { policySchema, policyRefusal, type Policy, type TrainedRound } from './policy.js';

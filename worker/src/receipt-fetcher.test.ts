@@ -40,6 +40,12 @@ async function receiptServer(answer: (call: number) => Answer): Promise<{
   const waiters: { n: number; resolve: () => void }[] = [];
   const server = new grpc.Server();
   server.addService(federationService, {
+    getChallenge: (
+      _call: unknown,
+      callback: grpc.sendUnaryData<{ challenge: string; expiresUnixMs: number }>,
+    ) => {
+      callback(null, { challenge: 'test-challenge', expiresUnixMs: Date.now() + 30_000 });
+    },
     getReceipt: (
       call: grpc.ServerUnaryCall<ReceiptRequest, ILedgerReceipt>,
       callback: grpc.sendUnaryData<ILedgerReceipt>,
@@ -265,6 +271,7 @@ describe('Worker with records', () => {
     const trainer = { numExamples: 10, dispose: () => undefined } as unknown as Trainer;
     const worker = new Worker({
       coordinator: server.address,
+      credentials: grpc.credentials.createInsecure(),
       name: 'w',
       key: f.key,
       trainer,

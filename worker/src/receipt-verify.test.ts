@@ -91,7 +91,8 @@ describe('verifyLedgerReceipt', () => {
       code: 'ERR_DIGEST_MISMATCH',
     });
     const flipped = f.receipt.proof.map((h) => h.slice());
-    (flipped[0] as Uint8Array)[0] ^= 1;
+    const first = flipped[0] as Uint8Array;
+    first[0] = (first[0] ?? 0) ^ 1;
     expect(refusal(verifyLedgerReceipt({ ...f.receipt, proof: flipped }, f.sent, trusted())).reason).toBe(
       'bad-proof',
     );

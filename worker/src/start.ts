@@ -1,4 +1,4 @@
-import { createLogger, loadConfigFile, type Logger } from '@silo/common';
+import { createLogger, forcingInsecure, loadConfigFile, type Logger } from '@silo/common';
 import { loadDataSource } from '@silo/data';
 import { parseVerifierKey } from '@silo/ledger';
 import { initBackend } from '@silo/model';
@@ -6,28 +6,44 @@ import { loadSigningKey } from '@silo/signing';
 import { workerConfigSchema, type WorkerConfig } from './config.js';
 import { EgressLog } from './egress-log.js';
 import { egressLogPath, ensureStateDir } from './state-dir.js';
+import { federationChannelCredentials } from './tls.js';
 import { Trainer } from './trainer.js';
 import { Worker } from './worker.js';
 
+/** Options of {@link startWorkerFromConfig} that override the configuration file. */
+export interface StartWorkerOptions {
+  /** Plain-text federation plane whatever the file says (`silo worker start --insecure`). */
+  insecure?: boolean;
+}
+
 /**
- * Loads a worker configuration file, its key and data, opens the state directory and its egress
- * log (cutting and reporting a torn last line), chooses the tfjs backend, and starts.
+ * Loads a worker configuration file, its TLS files, key and data, opens the state directory and
+ * its egress log (cutting and reporting a torn last line), chooses the tfjs backend, and starts.
  */
-export async function startWorkerFromConfig(path: string, logger?: Logger): Promise<Worker> {
-  const config = await loadConfigFile(workerConfigSchema, path);
+export async function startWorkerFromConfig(
+  path: string,
+  logger?: Logger,
+  options: StartWorkerOptions = {},
+): Promise<Worker> {
+  const schema = options.insecure === true ? forcingInsecure(workerConfigSchema) : workerConfigSchema;
+  const config = await loadConfigFile(schema, path);
   const log = logger ?? createLogger({ name: `worker:${config.name}` });
+  const credentials = await federationChannelCredentials(config, log);
   const egressLog = await openEgressLog(config, log);
   try {
     const key = await loadSigningKey(config.keyFile);
     const backend = await initBackend(config.backend);
     const data = await loadDataSource(config.data);
     log.info({ backend, keyId: key.keyId, examples: data.size }, `training on tfjs backend ${backend}`);
-    if (config.coordinatorLedgerKey === undefined)
+    const coordinatorKey =
+      config.coordinatorKey === undefined ? undefined : parseVerifierKey(config.coordinatorKey);
+    if (coordinatorKey === undefined)
       log.warn(
-        'no coordinatorLedgerKey configured: ledger receipts are kept but their signatures are unchecked',
+        'no coordinatorKey pinned: instructions are not checked and ledger receipts are kept unverified',
       );
     const worker = new Worker({
       coordinator: config.coordinator,
+      credentials,
       name: config.name,
       key,
       trainer: new Trainer(data),
@@ -36,12 +52,11 @@ export async function startWorkerFromConfig(path: string, logger?: Logger): Prom
       initialDelayMs: config.reconnect.initialDelayMs,
       maxDelayMs: config.reconnect.maxDelayMs,
       maxModelBytes: config.maxModelBytes,
+      coordinatorKey,
+      policy: config.policy,
       records: {
         log: egressLog,
-        ledgerKey:
-          config.coordinatorLedgerKey === undefined
-            ? undefined
-            : parseVerifierKey(config.coordinatorLedgerKey),
+        ledgerKey: coordinatorKey,
         ledgerOrigin: config.ledgerOrigin,
         receiptGiveUpMs: config.receipts.giveUpMs,
         receiptInitialDelayMs: config.receipts.initialDelayMs,

@@ -50,6 +50,12 @@ async function miniCoordinator(
   let checkpoint: string | undefined;
   const server = new grpc.Server();
   server.addService(federationService, {
+    getChallenge: (
+      _call: unknown,
+      callback: grpc.sendUnaryData<{ challenge: string; expiresUnixMs: number }>,
+    ) => {
+      callback(null, { challenge: 'test-challenge', expiresUnixMs: Date.now() + 30_000 });
+    },
     join: (call: grpc.ServerWritableStream<JoinRequest, IInstruction>) => {
       call.write({
         train: {
@@ -180,6 +186,7 @@ describe('a worker with records', () => {
     } as unknown as Trainer;
     const worker = new Worker({
       coordinator: mini.address,
+      credentials: grpc.credentials.createInsecure(),
       name: 'w',
       key: await workerKey(),
       trainer,
@@ -212,6 +219,7 @@ describe('a worker with records', () => {
     expect(problems).toEqual([]);
     const kinds = records.map((r) => r.kind).filter((k) => k !== 'receipt-request');
     expect(kinds).toEqual([
+      'challenge-request',
       'join',
       'fetch-model',
       'update',

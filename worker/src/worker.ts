@@ -1,21 +1,25 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { SiloError, toSiloError, type Logger } from '@silo/common';
 import type { VerifierKey } from '@silo/ledger';
 import {
+  DECLINE_TYP,
   JOIN_PROOF_TYP,
   createFederationClient,
   fromServiceError,
   pb,
+  type Challenge,
   type FederationClient,
   type IFetchModelRequest,
   type IJoinRequest,
   type Instruction,
   type Receipt,
-  type TrainInstruction,
+  type SignedTrainInstruction,
 } from '@silo/protocol';
 import { signManifest, type FlattenedJws, type SigningKey, type UpdateManifest } from '@silo/signing';
+import { InstructionVerifier } from './instructions.js';
+import { policyRefusal, type Policy, type TrainedRound } from './policy.js';
 import { fromCanonicalBytes, sha256Hex, toCanonicalBytes } from '@silo/tensors';
 import { backoffDelay } from './backoff.js';
 import type { EgressLog } from './egress-log.js';
@@ -36,6 +40,10 @@ export interface WorkerEvents {
   disconnected: [SiloError];
   submitted: [{ receipt: Receipt; manifest: Omit<UpdateManifest, 'v' | 'keyId'> }];
   failed: [{ runId: string; round: number; error: SiloError }];
+  /** An instruction was not signed by the pinned coordinator key (or was malformed) and was dropped. */
+  'instruction-refused': [SiloError];
+  /** The owner's policy refused an instruction; the coordinator was told why. */
+  declined: [{ runId: string; round: number; code: string; reason: string }];
   /** A ledger receipt for an accepted update arrived, was verified and recorded. */
   receipt: [ReceiptEvent];
   /** A ledger receipt was refused (and recorded as evidence), never came, or could not be recorded. */
@@ -71,12 +79,24 @@ export interface WorkerOptions {
   initialDelayMs?: number;
   maxDelayMs?: number;
   maxModelBytes?: number;
-  credentials?: grpc.ChannelCredentials;
+  /**
+   * Channel credentials to the coordinator, never defaulted so that plain text is always a
+   * choice: mTLS from `federationChannelCredentials`, or `grpc.credentials.createInsecure()`.
+   */
+  credentials: grpc.ChannelCredentials;
   /**
    * The owner's egress log and receipt settings. Without them the worker logs nothing and fetches
    * no receipts (for embedding and tests); `startWorkerFromConfig` always provides them.
    */
   records?: WorkerRecords;
+  /**
+   * The coordinator's key, pinned: only instructions it signed are acted on. Without it,
+   * instructions are taken unverified (a warning is logged once); `startWorkerFromConfig`
+   * requires it unless the worker runs insecure.
+   */
+  coordinatorKey?: VerifierKey | undefined;
+  /** The owner's policy; instructions outside it are declined with ERR_POLICY. */
+  policy?: Policy | undefined;
 }
 
 /**
@@ -94,19 +114,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #loop: Promise<void> | undefined;
   #stream: grpc.ClientReadableStream<Instruction> | undefined;
   readonly #receipts: ReceiptFetcher | undefined;
+  readonly #instructions: InstructionVerifier;
+  /** Rounds trained, for the policy's per-run and per-day limits. */
+  readonly #trained: TrainedRound[] = [];
 
   constructor(options: WorkerOptions) {
     super();
     this.#o = options;
-    this.#client = createFederationClient(
-      options.coordinator,
-      options.credentials ?? grpc.credentials.createInsecure(),
-      {
-        'grpc.keepalive_time_ms': 30_000,
-        'grpc.keepalive_timeout_ms': 10_000,
-        'grpc.max_receive_message_length': 8 * 1024 * 1024,
-      },
-    );
+    this.#instructions = new InstructionVerifier(options.key.keyId, options.coordinatorKey, options.logger);
+    this.#client = createFederationClient(options.coordinator, options.credentials, {
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.max_receive_message_length': 8 * 1024 * 1024,
+    });
     const records = options.records;
     if (records !== undefined) {
       this.#receipts = new ReceiptFetcher({
@@ -127,7 +147,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   start(): void {
     if (this.#loop !== undefined) return;
     const log = this.#o.records?.log;
-    if (log !== undefined) for (const p of pendingReceipts(log.recovered.records)) this.#receipts?.track(p);
+    if (log !== undefined) {
+      for (const p of pendingReceipts(log.recovered.records)) this.#receipts?.track(p);
+      for (const r of log.recovered.records)
+        if (r.kind === 'accepted') this.#trained.push({ runId: r.runId, round: r.round, at: r.at });
+    }
     this.#loop = this.#run();
   }
 
@@ -155,8 +179,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** One Join stream, from dial to end. */
   async #session(onJoined: () => void): Promise<void> {
+    const challenge = await this.#challenge();
     const iat = Date.now();
-    const proof = await this.#o.key.sign(JOIN_PROOF_TYP, { kid: this.#o.key.keyId, name: this.#o.name, iat });
+    const proof = await this.#o.key.sign(JOIN_PROOF_TYP, {
+      kid: this.#o.key.keyId,
+      name: this.#o.name,
+      challenge,
+      iat,
+    });
     const request: IJoinRequest = {
       keyId: this.#o.key.keyId,
       proof,
@@ -184,8 +214,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
           this.#o.logger.info({ coordinator: this.#o.coordinator }, 'joined');
           this.emit('joined');
         }
-        if (instruction.train !== null && instruction.train !== undefined)
-          this.#enqueue(instruction.train as TrainInstruction);
+        if (instruction.train !== null && instruction.train !== undefined) {
+          try {
+            this.#enqueue(await this.#instructions.verify(instruction));
+          } catch (err) {
+            const error = toSiloError(err);
+            this.#o.logger.error(
+              { code: error.code, reason: error.message },
+              'instruction refused: not signed by the pinned coordinator key',
+            );
+            this.emit('instruction-refused', error);
+          }
+        }
       }
     } catch (err) {
       throw fromServiceError(err);
@@ -195,12 +235,30 @@ export class Worker extends EventEmitter<WorkerEvents> {
     throw new SiloError('ERR_UNAVAILABLE', 'coordinator ended the Join stream');
   }
 
-  #enqueue(train: TrainInstruction): void {
+  /** Asks for a fresh Join challenge. */
+  async #challenge(): Promise<string> {
+    const keyId = this.#o.key.keyId;
+    await this.#o.records?.log.append({
+      kind: 'challenge-request',
+      bytes: pb.ChallengeRequest.encode({ keyId }).finish().length,
+      keyId,
+    });
+    const answer = await new Promise<Challenge>((resolve, reject) => {
+      this.#client.getChallenge({ keyId }, { deadline: Date.now() + 15_000 }, (err, value) => {
+        if (err !== null) reject(fromServiceError(err));
+        else if (value === undefined) reject(new SiloError('ERR_STREAM', 'coordinator sent no challenge'));
+        else resolve(value);
+      });
+    });
+    return answer.challenge;
+  }
+
+  #enqueue(train: SignedTrainInstruction): void {
     const key = `${train.runId}/${train.round}`;
     if (this.#seen.has(key)) return;
     this.#seen.add(key);
     this.#tasks = this.#tasks.then(() =>
-      this.#train(train).catch((err: unknown) => {
+      this.#handle(train).catch((err: unknown) => {
         const error = toSiloError(err);
         // Let a later re-sent instruction for the same round try again.
         this.#seen.delete(key);
@@ -213,7 +271,55 @@ export class Worker extends EventEmitter<WorkerEvents> {
     );
   }
 
-  async #train(train: TrainInstruction): Promise<void> {
+  /** Trains for an instruction the owner's policy allows, and declines, saying why, one it does not. */
+  async #handle(train: SignedTrainInstruction): Promise<void> {
+    const policy = this.#o.policy;
+    const refusal =
+      policy === undefined
+        ? undefined
+        : policyRefusal(policy, train, { numExamples: this.#o.trainer.numExamples, history: this.#trained });
+    if (refusal === undefined) {
+      await this.#train(train);
+      return;
+    }
+    this.#o.logger.warn(
+      { runId: train.runId, round: train.round, reason: refusal },
+      'instruction refused by policy',
+    );
+    await this.#decline(train, 'ERR_POLICY', refusal);
+    this.emit('declined', { runId: train.runId, round: train.round, code: 'ERR_POLICY', reason: refusal });
+  }
+
+  /** Tells the coordinator, in a signed message, that this worker will not do an instruction. */
+  async #decline(train: SignedTrainInstruction, code: string, reason: string): Promise<void> {
+    const decline = await this.#o.key.sign(DECLINE_TYP, {
+      runId: train.runId,
+      round: train.round,
+      nonce: train.nonce,
+      keyId: this.#o.key.keyId,
+      code,
+      reason,
+      issuedAt: Date.now(),
+    });
+    await this.#o.records?.log.append({
+      kind: 'decline',
+      bytes: pb.DeclineRequest.encode({ decline }).finish().length,
+      runId: train.runId,
+      round: train.round,
+      code,
+      reason,
+      declineDigest: sha256Hex(
+        Buffer.from(`${decline.protected}.${decline.payload}.${decline.signature}`, 'utf8'),
+      ),
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.#client.decline({ decline }, { deadline: Date.now() + 15_000 }, (err) =>
+        err === null ? resolve() : reject(fromServiceError(err)),
+      );
+    });
+  }
+
+  async #train(train: SignedTrainInstruction): Promise<void> {
     const deadline = Number(train.deadlineUnixMs);
     if (Date.now() > deadline)
       throw new SiloError('ERR_STALE_ROUND', `round ${train.round} deadline has passed`);
@@ -237,8 +343,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       );
     }
     const hyper = train.hyperparameters;
-    if (hyper === null || hyper === undefined)
-      throw new SiloError('ERR_BAD_INPUT', 'instruction has no hyper-parameters');
     const base = fromCanonicalBytes(model.bytes);
     const { delta, result } = await this.#o.trainer.train(base, model.layout, {
       modelSpecJson: train.modelSpecJson,
@@ -271,6 +375,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       },
       'update accepted',
     );
+    this.#trained.push({ runId: train.runId, round: train.round, at: Date.now() });
     this.emit('submitted', { receipt, manifest });
   }
 

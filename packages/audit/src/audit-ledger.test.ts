@@ -96,6 +96,7 @@ describe('auditLedger on an intact ledger', () => {
       recompute: 3,
       'run-ended': 1,
       rejections: 1,
+      declines: 0,
     });
     expect(report.checks.every((c) => c.problems === 0)).toBe(true);
     expect(report.rejections).toEqual({ ERR_BAD_SIGNATURE: 1 });
@@ -189,7 +190,8 @@ describe('auditLedger finds tampering', () => {
       const entry = decodeEntry(payloads[10] as Buffer);
       if (entry.type !== 'update') throw new Error('entry 10 should be an update');
       const payload = Buffer.from(entry.manifest.payload, 'base64url');
-      payload[payload.indexOf('"numExamples":') + '"numExamples":'.length] ^= 0x01;
+      const at = payload.indexOf('"numExamples":') + '"numExamples":'.length;
+      payload[at] = (payload[at] ?? 0) ^ 0x01;
       entry.manifest.payload = payload.toString('base64url');
       payloads[10] = Buffer.from(JSON.stringify(entry));
       return payloads;

@@ -4,6 +4,7 @@ import { readBlob, replayAggregate } from './replay-aggregates.js';
 import { problemFrom, type ReplayContext } from './replay-context.js';
 import { replayEnrolment, replayRevocation } from './replay-keys.js';
 import { replayRun, replayRunEnded } from './replay-runs.js';
+import { replayDecline } from './replay-declines.js';
 import { replayUpdate } from './replay-updates.js';
 import type { AuditRun, ReportBuilder } from './report.js';
 
@@ -112,6 +113,8 @@ export class LedgerReplay {
         ctx.rejections.set(entry.code, (ctx.rejections.get(entry.code) ?? 0) + 1);
         ctx.report.pass('rejections');
         return;
+      case 'declined':
+        return replayDecline(ctx, index, entry);
     }
   }
 }

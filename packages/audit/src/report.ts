@@ -16,7 +16,9 @@ import type { SiloErrorCode } from '@silo/common';
  * - `blobs`: every blob read hashes to its name;
  * - `recompute`: every aggregate recomputed from the blobs gives the recorded checkpoint;
  * - `run-ended`: every completed run ends on its last aggregate;
- * - `rejections`: the coordinator's refusals, counted by code.
+ * - `rejections`: the coordinator's refusals, counted by code;
+ * - `declines`: workers' signed refusals of instructions, each verified against a key enrolled at
+ *   the time and counted by code.
  */
 export type AuditCheckName =
   | 'checkpoints'
@@ -30,7 +32,8 @@ export type AuditCheckName =
   | 'blobs'
   | 'recompute'
   | 'run-ended'
-  | 'rejections';
+  | 'rejections'
+  | 'declines';
 
 /** Every check, in report order. */
 export const AUDIT_CHECKS: readonly AuditCheckName[] = [
@@ -46,6 +49,7 @@ export const AUDIT_CHECKS: readonly AuditCheckName[] = [
   'recompute',
   'run-ended',
   'rejections',
+  'declines',
 ];
 
 /** A reason the ledger cannot be trusted. */

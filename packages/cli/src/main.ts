@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { auditCommand } from './commands/audit.js';
+import { certsCommand } from './commands/certs.js';
 import { keysCommand } from './commands/keys.js';
 import { runCommand } from './commands/run.js';
 import { coordinatorCommand, workerCommand } from './commands/servers.js';
 import { simulateCommand } from './commands/simulate.js';
+import { tokensCommand } from './commands/tokens.js';
 import { workerRecordsCommands } from './commands/worker-records.js';
 import { workersCommand } from './commands/workers.js';
 
@@ -14,10 +16,12 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   keysCommand(program);
+  certsCommand(program);
   coordinatorCommand(program);
   workerCommand(program);
   workerRecordsCommands(program);
   workersCommand(program);
+  tokensCommand(program);
   runCommand(program);
   simulateCommand(program);
   auditCommand(program);

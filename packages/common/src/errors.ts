@@ -22,6 +22,7 @@ export type SiloErrorCode =
   | 'ERR_CONFLICT'
   | 'ERR_UNAUTHENTICATED'
   | 'ERR_FORBIDDEN'
+  | 'ERR_POLICY'
   | 'ERR_UNAVAILABLE'
   | 'ERR_TIMEOUT'
   | 'ERR_CANCELLED'
@@ -48,6 +49,7 @@ export const SILO_ERROR_CODES: readonly SiloErrorCode[] = [
   'ERR_CONFLICT',
   'ERR_UNAUTHENTICATED',
   'ERR_FORBIDDEN',
+  'ERR_POLICY',
   'ERR_UNAVAILABLE',
   'ERR_TIMEOUT',
   'ERR_CANCELLED',
@@ -125,6 +127,8 @@ const GRPC_STATUS: Record<SiloErrorCode, number> = {
   ERR_CONFLICT: 6,
   ERR_UNAUTHENTICATED: 16,
   ERR_FORBIDDEN: 7,
+  // PERMISSION_DENIED: a data owner's policy forbids what was asked.
+  ERR_POLICY: 7,
   ERR_UNAVAILABLE: 14,
   ERR_TIMEOUT: 4,
   ERR_CANCELLED: 1,
@@ -152,6 +156,7 @@ const HTTP_STATUS: Record<SiloErrorCode, number> = {
   ERR_CONFLICT: 409,
   ERR_UNAUTHENTICATED: 401,
   ERR_FORBIDDEN: 403,
+  ERR_POLICY: 403,
   ERR_UNAVAILABLE: 503,
   ERR_TIMEOUT: 504,
   ERR_CANCELLED: 499,

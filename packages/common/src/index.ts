@@ -10,3 +10,15 @@ export {
 export { parseConfig, validateConfig, loadConfigFile } from './config.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { createRng } from './random.js';
+export {
+  PLAINTEXT_FEDERATION_WARNING,
+  federationSecurity,
+  federationSecurityProblem,
+  forcingInsecure,
+  loadTlsFiles,
+  tlsFilesSchema,
+  type FederationSecurity,
+  type FederationSecurityConfig,
+  type TlsFiles,
+  type TlsMaterial,
+} from './federation-tls.js';

@@ -98,6 +98,22 @@ export const rejectionEntrySchema = z
   })
   .strict();
 
+/** A worker declined an instruction (its owner's policy forbids it), in a JWS signed by its key. */
+export const declinedEntrySchema = z
+  .object({
+    v: z.literal(1),
+    type: z.literal('declined'),
+    runId,
+    round,
+    keyId,
+    code: z.string().regex(/^ERR_[A-Z_]+$/),
+    reason: z.string().max(1024),
+    /** The worker's signed decline (JWS typ `silo-decline+jws`), exactly as received. */
+    decline: flattenedJwsSchema,
+    at: unixMs,
+  })
+  .strict();
+
 /** The payload of an aggregate record, signed by the coordinator (JWS typ {@link AGGREGATE_RECORD_TYP}). */
 export const aggregateRecordSchema = z
   .object({
@@ -155,6 +171,7 @@ export const ledgerEntrySchema = z.discriminatedUnion('type', [
   runEntrySchema,
   updateEntrySchema,
   rejectionEntrySchema,
+  declinedEntrySchema,
   aggregateEntrySchema,
   runEndedEntrySchema,
 ]);
@@ -164,6 +181,7 @@ export type KeyRevokedEntry = z.infer<typeof keyRevokedEntrySchema>;
 export type RunEntry = z.infer<typeof runEntrySchema>;
 export type UpdateEntry = z.infer<typeof updateEntrySchema>;
 export type RejectionEntry = z.infer<typeof rejectionEntrySchema>;
+export type DeclinedEntry = z.infer<typeof declinedEntrySchema>;
 export type AggregateRecord = z.infer<typeof aggregateRecordSchema>;
 export type AggregateEntry = z.infer<typeof aggregateEntrySchema>;
 export type RunEndedEntry = z.infer<typeof runEndedEntrySchema>;

@@ -62,6 +62,7 @@ export {
   type RunEntry,
   type UpdateEntry,
   type RejectionEntry,
+  type DeclinedEntry,
   type AggregateRecord,
   type AggregateEntry,
   type RunEndedEntry,

@@ -2,11 +2,61 @@
 export const JOIN_PROOF_TYP = 'silo-join+jws';
 
 /** How far a Join proof's `iat` (unix ms) may be from the coordinator's clock. */
-export const JOIN_PROOF_WINDOW_MS = 5 * 60_000;
+export const JOIN_PROOF_WINDOW_MS = 60_000;
+
+/** How long a Join challenge stays valid; it is accepted once. */
+export const CHALLENGE_TTL_MS = 30_000;
 
 /** Claims of a Join proof. */
 export interface JoinProofClaims {
   kid: string;
   name: string;
+  /** The challenge from `GetChallenge`. */
+  challenge: string;
   iat: number;
 }
+
+/** The JWS `typ` of an instruction signed by the coordinator. */
+export const INSTRUCTION_TYP = 'silo-instruction+jws';
+
+/** What the coordinator signs in a train instruction: workers act on these fields only. */
+export interface SignedTrainInstruction {
+  v: 1;
+  kind: 'train';
+  /** The worker it is for. */
+  keyId: string;
+  runId: string;
+  round: number;
+  baseDigest: string;
+  nonce: string;
+  deadlineUnixMs: number;
+  modelSpecJson: string;
+  specDigest: string;
+  numParams: number;
+  hyperparameters: { epochs: number; batchSize: number; learningRate: number; seed: number };
+  /** Privacy settings the worker must apply; null while the run uses none. */
+  privacy: null | Record<string, unknown>;
+  issuedAt: number;
+}
+
+/** The JWS `typ` of a worker declining an instruction. */
+export const DECLINE_TYP = 'silo-decline+jws';
+
+/** What a worker signs when it declines an instruction. */
+export interface DeclineClaims {
+  runId: string;
+  round: number;
+  nonce: string;
+  keyId: string;
+  /** A Silo error code, e.g. ERR_POLICY. */
+  code: string;
+  reason: string;
+  issuedAt: number;
+}
+
+/**
+ * How far an update manifest's `issuedAt` (unix ms) may be from the coordinator's clock. A
+ * worker signs its manifest when training ends and uploads at once; a manifest signed long
+ * before, or in the future, is refused rather than trusted to say when it was made.
+ */
+export const UPDATE_MANIFEST_WINDOW_MS = 10 * 60_000;

@@ -2,6 +2,9 @@ export {
   pb,
   federationService,
   createFederationClient,
+  refuseMalformed,
+  malformedReason,
+  malformedError,
   type FederationClient,
   type FederationHandlers,
   type JoinRequest,
@@ -25,7 +28,28 @@ export {
   type LedgerReceipt,
   type IReceiptRequest,
   type ILedgerReceipt,
+  type ChallengeRequest,
+  type Challenge,
+  type IChallenge,
+  type IChallengeRequest,
+  type DeclineRequest,
+  type IDeclineRequest,
 } from './service.js';
-export { toServiceError, fromServiceError, ERROR_CODE_METADATA_KEY } from './errors.js';
+export {
+  toServiceError,
+  fromServiceError,
+  ERROR_CODE_METADATA_KEY,
+  MAX_STATUS_DETAILS_CHARS,
+} from './errors.js';
 export { writeWithBackpressure } from './streams.js';
-export { JOIN_PROOF_TYP, JOIN_PROOF_WINDOW_MS, type JoinProofClaims } from './constants.js';
+export {
+  JOIN_PROOF_TYP,
+  JOIN_PROOF_WINDOW_MS,
+  CHALLENGE_TTL_MS,
+  INSTRUCTION_TYP,
+  DECLINE_TYP,
+  UPDATE_MANIFEST_WINDOW_MS,
+  type JoinProofClaims,
+  type SignedTrainInstruction,
+  type DeclineClaims,
+} from './constants.js';

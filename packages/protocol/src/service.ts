@@ -1,5 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs/minimal.js';
+import { SiloError } from '@silo/common';
+import { toServiceError } from './errors.js';
 import { silo } from './gen/silo.js';
 
 // 64-bit fields here (byte counts, unix ms) stay below 2^53: decode them as plain numbers, matching
@@ -22,6 +24,12 @@ export type Receipt = silo.v1.Receipt;
 export type EvaluationReport = silo.v1.EvaluationReport;
 export type Ack = silo.v1.Ack;
 export type ReceiptRequest = silo.v1.ReceiptRequest;
+export type ChallengeRequest = silo.v1.ChallengeRequest;
+export type Challenge = silo.v1.Challenge;
+export type IChallenge = silo.v1.IChallenge;
+export type IChallengeRequest = silo.v1.IChallengeRequest;
+export type DeclineRequest = silo.v1.DeclineRequest;
+export type IDeclineRequest = silo.v1.IDeclineRequest;
 export type LedgerReceipt = silo.v1.LedgerReceipt;
 export type IReceiptRequest = silo.v1.IReceiptRequest;
 export type ILedgerReceipt = silo.v1.ILedgerReceipt;
@@ -49,6 +57,48 @@ function deserializerOf<I, M>(type: MessageClass<I, M>): (bytes: Buffer) => M {
   return (bytes) => type.decode(bytes);
 }
 
+/** Where a request that did not decode keeps the reason; see {@link malformedReason}. */
+const MALFORMED = Symbol('silo.malformed');
+
+/**
+ * The server side of decoding. grpc-js answers a throwing deserializer itself, with a bare
+ * INTERNAL status that carries no Silo code and that no handler sees; so bytes that do not
+ * decode yield an empty message marked with the reason instead, which the handler refuses
+ * (see {@link refuseMalformed} and {@link malformedReason}).
+ */
+function requestDeserializerOf<I, M>(type: MessageClass<I, M>): (bytes: Buffer) => M {
+  const empty = new Uint8Array(0);
+  return (bytes) => {
+    try {
+      // A plain view, not the Buffer: protobufjs reads strings from a Buffer without checking
+      // their length against the message, so a truncated string would pass as a shorter one.
+      return type.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    } catch (err) {
+      const message = type.decode(empty);
+      Object.defineProperty(message, MALFORMED, {
+        value: err instanceof Error ? err.message : String(err),
+        enumerable: false,
+      });
+      return message;
+    }
+  };
+}
+
+/**
+ * Why a received request's bytes did not decode as its message type, or `undefined` for a
+ * well-formed message. Handlers of client-streaming methods check every message with it.
+ */
+export function malformedReason(message: unknown): string | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const reason = (message as { [MALFORMED]?: unknown })[MALFORMED];
+  return typeof reason === 'string' ? reason : undefined;
+}
+
+/** The error a request that did not decode is refused with. */
+export function malformedError(what: string, reason: string): SiloError {
+  return new SiloError('ERR_BAD_INPUT', `${what} is not a valid protobuf message: ${reason}`);
+}
+
 function method<Req extends ReqI, ReqI, Res extends ResI, ResI>(
   name: string,
   request: MessageClass<ReqI, Req>,
@@ -61,7 +111,7 @@ function method<Req extends ReqI, ReqI, Res extends ResI, ResI>(
     requestStream,
     responseStream,
     requestSerialize: serializerOf(request),
-    requestDeserialize: deserializerOf(request),
+    requestDeserialize: requestDeserializerOf(request),
     responseSerialize: serializerOf(response),
     responseDeserialize: deserializerOf(response),
     originalName: name,
@@ -75,6 +125,8 @@ export const federationService = {
   submitUpdate: method('SubmitUpdate', pb.UpdatePart, pb.Receipt, true, false),
   reportEvaluation: method('ReportEvaluation', pb.EvaluationReport, pb.Ack, false, false),
   getReceipt: method('GetReceipt', pb.ReceiptRequest, pb.LedgerReceipt, false, false),
+  getChallenge: method('GetChallenge', pb.ChallengeRequest, pb.Challenge, false, false),
+  decline: method('Decline', pb.DeclineRequest, pb.Ack, false, false),
 } as const;
 
 /** Handlers a coordinator implements. */
@@ -84,6 +136,43 @@ export interface FederationHandlers extends grpc.UntypedServiceImplementation {
   submitUpdate: grpc.handleClientStreamingCall<UpdatePart, IReceipt>;
   reportEvaluation: grpc.handleUnaryCall<EvaluationReport, silo.v1.IAck>;
   getReceipt: grpc.handleUnaryCall<ReceiptRequest, ILedgerReceipt>;
+  getChallenge: grpc.handleUnaryCall<ChallengeRequest, IChallenge>;
+  decline: grpc.handleUnaryCall<DeclineRequest, silo.v1.IAck>;
+}
+
+type UntypedUnary = grpc.handleUnaryCall<unknown, unknown>;
+type UntypedServerStreaming = grpc.handleServerStreamingCall<unknown, unknown>;
+
+/**
+ * Wraps the handlers of methods that take one request so that a request whose bytes did not
+ * decode is refused with `ERR_BAD_INPUT` before the handler runs. Client-streaming handlers
+ * receive many messages and check each with {@link malformedReason}.
+ */
+export function refuseMalformed<H extends FederationHandlers>(handlers: H): H {
+  const guarded: grpc.UntypedServiceImplementation = { ...handlers };
+  for (const [name, definition] of Object.entries(federationService)) {
+    const handler = handlers[name];
+    if (definition.requestStream || handler === undefined) continue;
+    const what = `${definition.originalName ?? name} request`;
+    if (definition.responseStream) {
+      const inner = handler as unknown as UntypedServerStreaming;
+      const outer: UntypedServerStreaming = (call) => {
+        const reason = malformedReason(call.request);
+        if (reason === undefined) inner(call);
+        else call.emit('error', toServiceError(malformedError(what, reason)));
+      };
+      guarded[name] = outer;
+    } else {
+      const inner = handler as unknown as UntypedUnary;
+      const outer: UntypedUnary = (call, callback) => {
+        const reason = malformedReason(call.request);
+        if (reason === undefined) inner(call, callback);
+        else callback(toServiceError(malformedError(what, reason)));
+      };
+      guarded[name] = outer;
+    }
+  }
+  return guarded as H;
 }
 
 /** A typed client of the Federation service. */
@@ -103,6 +192,16 @@ export interface FederationClient extends grpc.Client {
     request: IReceiptRequest,
     options: grpc.CallOptions,
     callback: (err: grpc.ServiceError | null, receipt?: LedgerReceipt) => void,
+  ): grpc.ClientUnaryCall;
+  getChallenge(
+    request: IChallengeRequest,
+    options: grpc.CallOptions,
+    callback: (err: grpc.ServiceError | null, challenge?: Challenge) => void,
+  ): grpc.ClientUnaryCall;
+  decline(
+    request: IDeclineRequest,
+    options: grpc.CallOptions,
+    callback: (err: grpc.ServiceError | null, ack?: Ack) => void,
   ): grpc.ClientUnaryCall;
 }
 

@@ -34,6 +34,7 @@ const CHECK_LINES: Record<AuditCheckName, (n: number, report: AuditReport) => st
     const codes = Object.entries(r.rejections).map(([code, k]) => `${code} ${k}`);
     return `${plural(n, 'rejection')} counted${codes.length === 0 ? '' : ` (${codes.join(', ')})`}`;
   },
+  declines: (n) => `${plural(n, 'decline')} by workers, each signed by a key enrolled at the time`,
 };
 
 function checkLine(check: AuditCheck, report: AuditReport): string {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfigFile } from '@silo/common';
+import { PLAINTEXT_FEDERATION_WARNING, forcingInsecure, loadConfigFile } from '@silo/common';
 import { Coordinator, coordinatorConfigSchema } from '@silo/coordinator';
 import { startWorkerFromConfig } from '@silo/worker';
 
@@ -22,6 +22,11 @@ function onSignals(stop: () => Promise<void>): void {
   process.on('SIGTERM', handler);
 }
 
+/** The `--insecure` flag's warning, on stderr so it shows even where the JSON log is collected. */
+function warnPlainText(): void {
+  process.stderr.write(`silo: warning: ${PLAINTEXT_FEDERATION_WARNING}\n`);
+}
+
 /** `silo coordinator start` */
 export function coordinatorCommand(program: Command): void {
   program
@@ -31,8 +36,12 @@ export function coordinatorCommand(program: Command): void {
     .description('start a coordinator (gRPC federation plane + HTTP API) from a YAML or JSON config')
     .requiredOption('--config <file>', 'coordinator configuration file')
     .option('--ready-json', 'print one JSON line with the bound addresses when ready (for scripts)')
-    .action(async (options: { config: string; readyJson?: boolean }) => {
-      const config = await loadConfigFile(coordinatorConfigSchema, options.config);
+    .option('--insecure', 'plain-text federation plane without mTLS, for a trusted network only')
+    .action(async (options: { config: string; readyJson?: boolean; insecure?: boolean }) => {
+      const schema =
+        options.insecure === true ? forcingInsecure(coordinatorConfigSchema) : coordinatorConfigSchema;
+      const config = await loadConfigFile(schema, options.config);
+      if (options.insecure === true) warnPlainText();
       const coordinator = await Coordinator.start({ config });
       const ready = {
         grpc: coordinator.grpcAddress,
@@ -61,8 +70,12 @@ export function workerCommand(program: Command): void {
       'start a worker from its config file; it dials out to the coordinator and reconnects with backoff',
     )
     .requiredOption('--config <file>', 'worker configuration file')
-    .action(async (options: { config: string }) => {
-      const worker = await startWorkerFromConfig(options.config);
+    .option('--insecure', 'plain-text federation plane without mTLS, for a trusted network only')
+    .action(async (options: { config: string; insecure?: boolean }) => {
+      const worker = await startWorkerFromConfig(options.config, undefined, {
+        insecure: options.insecure === true,
+      });
+      if (options.insecure === true) warnPlainText();
       onSignals(() => worker.stop());
     });
 }

@@ -8,12 +8,13 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { auditLedger } from '@silo/audit';
-import { SiloError } from '@silo/common';
+import { PLAINTEXT_FEDERATION_WARNING, SiloError } from '@silo/common';
 import type { RunView } from '@silo/coordinator';
 import { loadMnist, parsePartitionScheme } from '@silo/data';
 import { buildModel, evaluate, initBackend, parseModelSpec, trainLocal } from '@silo/model';
 import { generateKeyPair, loadPublicJwk, writeKeyPair } from '@silo/signing';
 import { callApi, type ApiTarget } from '../api-client.js';
+import { initPki } from '../pki.js';
 import { deleteKeysWithPrefix, ensureRedis } from '../redis.js';
 import { exportRun, followRun, formatRound } from './run.js';
 
@@ -34,6 +35,8 @@ export interface SimulateOptions {
   redisUrl: string;
   dir?: string;
   out?: string;
+  /** Plain-text federation plane instead of mTLS with a CA made for the simulation. */
+  insecure?: boolean;
 }
 
 const SILO_BIN = fileURLToPath(new URL('../../bin/silo.js', import.meta.url));
@@ -133,6 +136,17 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
     const jwksPath = join(dir, 'workers.jwks.json');
     const workerKeys = await Promise.all(workers.map((w) => loadPublicJwk(w.publicPath)));
     await writeFile(jwksPath, `${JSON.stringify({ keys: workerKeys }, null, 2)}\n`);
+    // The production path: mTLS with a deployment CA, unless the caller opts out.
+    const pki =
+      options.insecure === true
+        ? undefined
+        : await initPki({
+            dir: join(dir, 'pki'),
+            coordinatorHosts: ['127.0.0.1'],
+            workers: workers.map((w) => w.name),
+          });
+    if (pki === undefined) process.stderr.write(`silo: warning: ${PLAINTEXT_FEDERATION_WARNING}\n`);
+    else say(`federation plane: mTLS; CA, coordinator and worker certificates in ${pki.dir}`);
     const token = randomBytes(24).toString('hex');
     const coordinatorConfig = join(dir, 'coordinator.json');
     await writeFile(
@@ -144,6 +158,9 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
         prefix,
         dataDir: join(dir, 'coordinator'),
         apiToken: token,
+        ...(pki === undefined
+          ? { insecure: true }
+          : { tls: { ca: pki.ca, cert: pki.coordinator.cert, key: pki.coordinator.key } }),
         workers: workers.map((w) => ({ name: w.name, org: 'simulation', publicKeyFile: w.publicPath })),
       }),
     );
@@ -160,9 +177,10 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
         JSON.stringify({
           name: w.name,
           coordinator: ready.grpc,
+          ...(pki === undefined ? { insecure: true } : { tls: { ca: pki.ca, ...pki.workers[w.name] } }),
           keyFile: w.privatePath,
           stateDir: join(dir, 'state', w.name),
-          coordinatorLedgerKey: ready.verifierKey,
+          coordinatorKey: ready.verifierKey,
           data: {
             kind: 'mnist',
             partition: options.partition,
@@ -318,6 +336,7 @@ export function simulateCommand(program: Command): void {
       'keep keys, configs, blobs and logs in this directory (default: a temp dir, removed)',
     )
     .option('--out <dir>', 'export the final model to this directory')
+    .option('--insecure', 'run the federation plane in plain text instead of mTLS with a CA made for the run')
     .action(async (options: SimulateOptions) => {
       await simulate(options);
     });

@@ -30,6 +30,10 @@ function describeRecord(r: EgressRecord): string {
   switch (r.kind) {
     case 'join':
       return `key ${short(r.keyId)} name ${r.name} backend ${r.backend} examples ${r.numExamples} proof ${short(r.proofDigest)}`;
+    case 'challenge-request':
+      return `key ${short(r.keyId)}`;
+    case 'decline':
+      return `${r.runId} round ${r.round}: ${r.code} ${r.reason}`;
     case 'fetch-model':
       return `${r.runId} round ${r.round}`;
     case 'update':

@@ -7,6 +7,8 @@ export namespace silo {
         class Federation extends $protobuf.rpc.Service {
             constructor(rpcImpl: $protobuf.RPCImpl, requestDelimited?: boolean, responseDelimited?: boolean);
             public static create(rpcImpl: $protobuf.RPCImpl, requestDelimited?: boolean, responseDelimited?: boolean): Federation;
+            public getChallenge(request: silo.v1.IChallengeRequest, callback: silo.v1.Federation.GetChallengeCallback): void;
+            public getChallenge(request: silo.v1.IChallengeRequest): Promise<silo.v1.Challenge>;
             public join(request: silo.v1.IJoinRequest, callback: silo.v1.Federation.JoinCallback): void;
             public join(request: silo.v1.IJoinRequest): Promise<silo.v1.Instruction>;
             public fetchModel(request: silo.v1.IFetchModelRequest, callback: silo.v1.Federation.FetchModelCallback): void;
@@ -17,9 +19,13 @@ export namespace silo {
             public reportEvaluation(request: silo.v1.IEvaluationReport): Promise<silo.v1.Ack>;
             public getReceipt(request: silo.v1.IReceiptRequest, callback: silo.v1.Federation.GetReceiptCallback): void;
             public getReceipt(request: silo.v1.IReceiptRequest): Promise<silo.v1.LedgerReceipt>;
+            public decline(request: silo.v1.IDeclineRequest, callback: silo.v1.Federation.DeclineCallback): void;
+            public decline(request: silo.v1.IDeclineRequest): Promise<silo.v1.Ack>;
         }
 
         namespace Federation {
+
+            type GetChallengeCallback = (error: (Error|null), response?: silo.v1.Challenge) => void;
 
             type JoinCallback = (error: (Error|null), response?: silo.v1.Instruction) => void;
 
@@ -30,6 +36,49 @@ export namespace silo {
             type ReportEvaluationCallback = (error: (Error|null), response?: silo.v1.Ack) => void;
 
             type GetReceiptCallback = (error: (Error|null), response?: silo.v1.LedgerReceipt) => void;
+
+            type DeclineCallback = (error: (Error|null), response?: silo.v1.Ack) => void;
+        }
+
+        interface IChallengeRequest {
+            keyId?: (string|null);
+        }
+
+        class ChallengeRequest implements IChallengeRequest {
+            constructor(p?: silo.v1.IChallengeRequest);
+            public keyId: string;
+            public static create(properties?: silo.v1.IChallengeRequest): silo.v1.ChallengeRequest;
+            public static encode(m: silo.v1.IChallengeRequest, w?: $protobuf.Writer): $protobuf.Writer;
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): silo.v1.ChallengeRequest;
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        interface IChallenge {
+            challenge?: (string|null);
+            expiresUnixMs?: (number|null);
+        }
+
+        class Challenge implements IChallenge {
+            constructor(p?: silo.v1.IChallenge);
+            public challenge: string;
+            public expiresUnixMs: number;
+            public static create(properties?: silo.v1.IChallenge): silo.v1.Challenge;
+            public static encode(m: silo.v1.IChallenge, w?: $protobuf.Writer): $protobuf.Writer;
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): silo.v1.Challenge;
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        interface IDeclineRequest {
+            decline?: (silo.v1.IFlattenedJws|null);
+        }
+
+        class DeclineRequest implements IDeclineRequest {
+            constructor(p?: silo.v1.IDeclineRequest);
+            public decline?: (silo.v1.IFlattenedJws|null);
+            public static create(properties?: silo.v1.IDeclineRequest): silo.v1.DeclineRequest;
+            public static encode(m: silo.v1.IDeclineRequest, w?: $protobuf.Writer): $protobuf.Writer;
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): silo.v1.DeclineRequest;
+            public static getTypeUrl(typeUrlPrefix?: string): string;
         }
 
         interface IFlattenedJws {
@@ -74,6 +123,7 @@ export namespace silo {
             train?: (silo.v1.ITrainInstruction|null);
             evaluate?: (silo.v1.IEvaluateInstruction|null);
             ping?: (silo.v1.IPing|null);
+            signature?: (silo.v1.IFlattenedJws|null);
         }
 
         class Instruction implements IInstruction {
@@ -81,6 +131,7 @@ export namespace silo {
             public train?: (silo.v1.ITrainInstruction|null);
             public evaluate?: (silo.v1.IEvaluateInstruction|null);
             public ping?: (silo.v1.IPing|null);
+            public signature?: (silo.v1.IFlattenedJws|null);
             public kind?: ("train"|"evaluate"|"ping");
             public static create(properties?: silo.v1.IInstruction): silo.v1.Instruction;
             public static encode(m: silo.v1.IInstruction, w?: $protobuf.Writer): $protobuf.Writer;
@@ -115,6 +166,9 @@ export namespace silo {
             deadlineUnixMs?: (number|null);
             modelSpecJson?: (string|null);
             hyperparameters?: (silo.v1.IHyperparameters|null);
+            specDigest?: (string|null);
+            numParams?: (number|null);
+            keyId?: (string|null);
         }
 
         class TrainInstruction implements ITrainInstruction {
@@ -126,6 +180,9 @@ export namespace silo {
             public deadlineUnixMs: number;
             public modelSpecJson: string;
             public hyperparameters?: (silo.v1.IHyperparameters|null);
+            public specDigest: string;
+            public numParams: number;
+            public keyId: string;
             public static create(properties?: silo.v1.ITrainInstruction): silo.v1.TrainInstruction;
             public static encode(m: silo.v1.ITrainInstruction, w?: $protobuf.Writer): $protobuf.Writer;
             public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): silo.v1.TrainInstruction;

@@ -58,6 +58,39 @@ export const silo = $root.silo = (() => {
             };
 
             /**
+             * Callback as used by {@link silo.v1.Federation#getChallenge}.
+             * @memberof silo.v1.Federation
+             * @typedef GetChallengeCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {silo.v1.Challenge} [response] Challenge
+             */
+
+            /**
+             * Calls GetChallenge.
+             * @function getChallenge
+             * @memberof silo.v1.Federation
+             * @instance
+             * @param {silo.v1.IChallengeRequest} request ChallengeRequest message or plain object
+             * @param {silo.v1.Federation.GetChallengeCallback} callback Node-style callback called with the error, if any, and Challenge
+             * @returns {undefined}
+             * @variation 1
+             */
+            Object.defineProperty(Federation.prototype.getChallenge = function getChallenge(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, getChallenge, $root.silo.v1.ChallengeRequest, $root.silo.v1.Challenge, request, callback);
+            }, "name", { value: "GetChallenge" });
+
+            /**
+             * Calls GetChallenge.
+             * @function getChallenge
+             * @memberof silo.v1.Federation
+             * @instance
+             * @param {silo.v1.IChallengeRequest} request ChallengeRequest message or plain object
+             * @returns {Promise<silo.v1.Challenge>} Promise
+             * @variation 2
+             */
+
+            /**
              * Callback as used by {@link silo.v1.Federation#join}.
              * @memberof silo.v1.Federation
              * @typedef JoinCallback
@@ -222,7 +255,457 @@ export const silo = $root.silo = (() => {
              * @variation 2
              */
 
+            /**
+             * Callback as used by {@link silo.v1.Federation#decline}.
+             * @memberof silo.v1.Federation
+             * @typedef DeclineCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {silo.v1.Ack} [response] Ack
+             */
+
+            /**
+             * Calls Decline.
+             * @function decline
+             * @memberof silo.v1.Federation
+             * @instance
+             * @param {silo.v1.IDeclineRequest} request DeclineRequest message or plain object
+             * @param {silo.v1.Federation.DeclineCallback} callback Node-style callback called with the error, if any, and Ack
+             * @returns {undefined}
+             * @variation 1
+             */
+            Object.defineProperty(Federation.prototype.decline = function decline(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, decline, $root.silo.v1.DeclineRequest, $root.silo.v1.Ack, request, callback);
+            }, "name", { value: "Decline" });
+
+            /**
+             * Calls Decline.
+             * @function decline
+             * @memberof silo.v1.Federation
+             * @instance
+             * @param {silo.v1.IDeclineRequest} request DeclineRequest message or plain object
+             * @returns {Promise<silo.v1.Ack>} Promise
+             * @variation 2
+             */
+
             return Federation;
+        })();
+
+        v1.ChallengeRequest = (function() {
+
+            /**
+             * Properties of a ChallengeRequest.
+             * @memberof silo.v1
+             * @interface IChallengeRequest
+             * @property {string|null} [keyId] ChallengeRequest keyId
+             */
+
+            /**
+             * Constructs a new ChallengeRequest.
+             * @memberof silo.v1
+             * @classdesc Represents a ChallengeRequest.
+             * @implements IChallengeRequest
+             * @constructor
+             * @param {silo.v1.IChallengeRequest=} [p] Properties to set
+             */
+            function ChallengeRequest(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * ChallengeRequest keyId.
+             * @member {string} keyId
+             * @memberof silo.v1.ChallengeRequest
+             * @instance
+             */
+            ChallengeRequest.prototype.keyId = "";
+
+            /**
+             * Creates a new ChallengeRequest instance using the specified properties.
+             * @function create
+             * @memberof silo.v1.ChallengeRequest
+             * @static
+             * @param {silo.v1.IChallengeRequest=} [properties] Properties to set
+             * @returns {silo.v1.ChallengeRequest} ChallengeRequest instance
+             */
+            ChallengeRequest.create = function create(properties) {
+                return new ChallengeRequest(properties);
+            };
+
+            /**
+             * Encodes the specified ChallengeRequest message. Does not implicitly {@link silo.v1.ChallengeRequest.verify|verify} messages.
+             * @function encode
+             * @memberof silo.v1.ChallengeRequest
+             * @static
+             * @param {silo.v1.IChallengeRequest} m ChallengeRequest message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ChallengeRequest.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.keyId != null && Object.hasOwnProperty.call(m, "keyId"))
+                    w.uint32(10).string(m.keyId);
+                return w;
+            };
+
+            /**
+             * Decodes a ChallengeRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof silo.v1.ChallengeRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {silo.v1.ChallengeRequest} ChallengeRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ChallengeRequest.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.silo.v1.ChallengeRequest();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.keyId = r.string();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Gets the default type url for ChallengeRequest
+             * @function getTypeUrl
+             * @memberof silo.v1.ChallengeRequest
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            ChallengeRequest.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/silo.v1.ChallengeRequest";
+            };
+
+            return ChallengeRequest;
+        })();
+
+        v1.Challenge = (function() {
+
+            /**
+             * Properties of a Challenge.
+             * @memberof silo.v1
+             * @interface IChallenge
+             * @property {string|null} [challenge] Challenge challenge
+             * @property {number|null} [expiresUnixMs] Challenge expiresUnixMs
+             */
+
+            /**
+             * Constructs a new Challenge.
+             * @memberof silo.v1
+             * @classdesc Represents a Challenge.
+             * @implements IChallenge
+             * @constructor
+             * @param {silo.v1.IChallenge=} [p] Properties to set
+             */
+            function Challenge(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * Challenge challenge.
+             * @member {string} challenge
+             * @memberof silo.v1.Challenge
+             * @instance
+             */
+            Challenge.prototype.challenge = "";
+
+            /**
+             * Challenge expiresUnixMs.
+             * @member {number} expiresUnixMs
+             * @memberof silo.v1.Challenge
+             * @instance
+             */
+            Challenge.prototype.expiresUnixMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new Challenge instance using the specified properties.
+             * @function create
+             * @memberof silo.v1.Challenge
+             * @static
+             * @param {silo.v1.IChallenge=} [properties] Properties to set
+             * @returns {silo.v1.Challenge} Challenge instance
+             */
+            Challenge.create = function create(properties) {
+                return new Challenge(properties);
+            };
+
+            /**
+             * Encodes the specified Challenge message. Does not implicitly {@link silo.v1.Challenge.verify|verify} messages.
+             * @function encode
+             * @memberof silo.v1.Challenge
+             * @static
+             * @param {silo.v1.IChallenge} m Challenge message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Challenge.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.challenge != null && Object.hasOwnProperty.call(m, "challenge"))
+                    w.uint32(10).string(m.challenge);
+                if (m.expiresUnixMs != null && Object.hasOwnProperty.call(m, "expiresUnixMs"))
+                    w.uint32(16).uint64(m.expiresUnixMs);
+                return w;
+            };
+
+            /**
+             * Decodes a Challenge message from the specified reader or buffer.
+             * @function decode
+             * @memberof silo.v1.Challenge
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {silo.v1.Challenge} Challenge
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Challenge.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.silo.v1.Challenge();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.challenge = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.expiresUnixMs = r.uint64();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Gets the default type url for Challenge
+             * @function getTypeUrl
+             * @memberof silo.v1.Challenge
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            Challenge.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/silo.v1.Challenge";
+            };
+
+            return Challenge;
+        })();
+
+        v1.DeclineRequest = (function() {
+
+            /**
+             * Properties of a DeclineRequest.
+             * @memberof silo.v1
+             * @interface IDeclineRequest
+             * @property {silo.v1.IFlattenedJws|null} [decline] DeclineRequest decline
+             */
+
+            /**
+             * Constructs a new DeclineRequest.
+             * @memberof silo.v1
+             * @classdesc Represents a DeclineRequest.
+             * @implements IDeclineRequest
+             * @constructor
+             * @param {silo.v1.IDeclineRequest=} [p] Properties to set
+             */
+            function DeclineRequest(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * DeclineRequest decline.
+             * @member {silo.v1.IFlattenedJws|null|undefined} decline
+             * @memberof silo.v1.DeclineRequest
+             * @instance
+             */
+            DeclineRequest.prototype.decline = null;
+
+            /**
+             * Creates a new DeclineRequest instance using the specified properties.
+             * @function create
+             * @memberof silo.v1.DeclineRequest
+             * @static
+             * @param {silo.v1.IDeclineRequest=} [properties] Properties to set
+             * @returns {silo.v1.DeclineRequest} DeclineRequest instance
+             */
+            DeclineRequest.create = function create(properties) {
+                return new DeclineRequest(properties);
+            };
+
+            /**
+             * Encodes the specified DeclineRequest message. Does not implicitly {@link silo.v1.DeclineRequest.verify|verify} messages.
+             * @function encode
+             * @memberof silo.v1.DeclineRequest
+             * @static
+             * @param {silo.v1.IDeclineRequest} m DeclineRequest message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DeclineRequest.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.decline != null && Object.hasOwnProperty.call(m, "decline"))
+                    $root.silo.v1.FlattenedJws.encode(m.decline, w.uint32(10).fork(), q + 1).ldelim();
+                return w;
+            };
+
+            /**
+             * Decodes a DeclineRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof silo.v1.DeclineRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {silo.v1.DeclineRequest} DeclineRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DeclineRequest.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.silo.v1.DeclineRequest();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.decline = $root.silo.v1.FlattenedJws.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Gets the default type url for DeclineRequest
+             * @function getTypeUrl
+             * @memberof silo.v1.DeclineRequest
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            DeclineRequest.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/silo.v1.DeclineRequest";
+            };
+
+            return DeclineRequest;
         })();
 
         v1.FlattenedJws = (function() {
@@ -592,6 +1075,7 @@ export const silo = $root.silo = (() => {
              * @property {silo.v1.ITrainInstruction|null} [train] Instruction train
              * @property {silo.v1.IEvaluateInstruction|null} [evaluate] Instruction evaluate
              * @property {silo.v1.IPing|null} [ping] Instruction ping
+             * @property {silo.v1.IFlattenedJws|null} [signature] Instruction signature
              */
 
             /**
@@ -632,6 +1116,14 @@ export const silo = $root.silo = (() => {
              * @instance
              */
             Instruction.prototype.ping = null;
+
+            /**
+             * Instruction signature.
+             * @member {silo.v1.IFlattenedJws|null|undefined} signature
+             * @memberof silo.v1.Instruction
+             * @instance
+             */
+            Instruction.prototype.signature = null;
 
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
@@ -681,6 +1173,8 @@ export const silo = $root.silo = (() => {
                     $root.silo.v1.EvaluateInstruction.encode(m.evaluate, w.uint32(18).fork(), q + 1).ldelim();
                 if (m.ping != null && Object.hasOwnProperty.call(m, "ping"))
                     $root.silo.v1.Ping.encode(m.ping, w.uint32(26).fork(), q + 1).ldelim();
+                if (m.signature != null && Object.hasOwnProperty.call(m, "signature"))
+                    $root.silo.v1.FlattenedJws.encode(m.signature, w.uint32(34).fork(), q + 1).ldelim();
                 return w;
             };
 
@@ -728,6 +1222,10 @@ export const silo = $root.silo = (() => {
                         }
                     case 3: {
                             m.ping = $root.silo.v1.Ping.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    case 4: {
+                            m.signature = $root.silo.v1.FlattenedJws.decode(r, r.uint32(), undefined, n + 1);
                             break;
                         }
                     default:
@@ -953,6 +1451,9 @@ export const silo = $root.silo = (() => {
              * @property {number|null} [deadlineUnixMs] TrainInstruction deadlineUnixMs
              * @property {string|null} [modelSpecJson] TrainInstruction modelSpecJson
              * @property {silo.v1.IHyperparameters|null} [hyperparameters] TrainInstruction hyperparameters
+             * @property {string|null} [specDigest] TrainInstruction specDigest
+             * @property {number|null} [numParams] TrainInstruction numParams
+             * @property {string|null} [keyId] TrainInstruction keyId
              */
 
             /**
@@ -1027,6 +1528,30 @@ export const silo = $root.silo = (() => {
             TrainInstruction.prototype.hyperparameters = null;
 
             /**
+             * TrainInstruction specDigest.
+             * @member {string} specDigest
+             * @memberof silo.v1.TrainInstruction
+             * @instance
+             */
+            TrainInstruction.prototype.specDigest = "";
+
+            /**
+             * TrainInstruction numParams.
+             * @member {number} numParams
+             * @memberof silo.v1.TrainInstruction
+             * @instance
+             */
+            TrainInstruction.prototype.numParams = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * TrainInstruction keyId.
+             * @member {string} keyId
+             * @memberof silo.v1.TrainInstruction
+             * @instance
+             */
+            TrainInstruction.prototype.keyId = "";
+
+            /**
              * Creates a new TrainInstruction instance using the specified properties.
              * @function create
              * @memberof silo.v1.TrainInstruction
@@ -1068,6 +1593,12 @@ export const silo = $root.silo = (() => {
                     w.uint32(50).string(m.modelSpecJson);
                 if (m.hyperparameters != null && Object.hasOwnProperty.call(m, "hyperparameters"))
                     $root.silo.v1.Hyperparameters.encode(m.hyperparameters, w.uint32(58).fork(), q + 1).ldelim();
+                if (m.specDigest != null && Object.hasOwnProperty.call(m, "specDigest"))
+                    w.uint32(66).string(m.specDigest);
+                if (m.numParams != null && Object.hasOwnProperty.call(m, "numParams"))
+                    w.uint32(72).uint64(m.numParams);
+                if (m.keyId != null && Object.hasOwnProperty.call(m, "keyId"))
+                    w.uint32(82).string(m.keyId);
                 return w;
             };
 
@@ -1131,6 +1662,18 @@ export const silo = $root.silo = (() => {
                         }
                     case 7: {
                             m.hyperparameters = $root.silo.v1.Hyperparameters.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    case 8: {
+                            m.specDigest = r.string();
+                            break;
+                        }
+                    case 9: {
+                            m.numParams = r.uint64();
+                            break;
+                        }
+                    case 10: {
+                            m.keyId = r.string();
                             break;
                         }
                     default:

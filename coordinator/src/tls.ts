@@ -1,0 +1,30 @@
+import * as grpc from '@grpc/grpc-js';
+import {
+  PLAINTEXT_FEDERATION_WARNING,
+  federationSecurity,
+  loadTlsFiles,
+  type FederationSecurityConfig,
+  type Logger,
+} from '@silo/common';
+
+/**
+ * Credentials of the federation plane's gRPC server: with `tls`, mTLS that requires every client
+ * to present a certificate issued by `tls.ca`; with `insecure: true`, plain text (logged as a
+ * warning).
+ *
+ * @throws SiloError `ERR_BAD_CONFIG` naming `tls` when neither or both are configured, or naming
+ *   the file that cannot be read or used.
+ */
+export async function federationServerCredentials(
+  config: FederationSecurityConfig,
+  logger: Logger,
+): Promise<grpc.ServerCredentials> {
+  const security = federationSecurity(config);
+  if (security.kind === 'insecure') {
+    logger.warn(PLAINTEXT_FEDERATION_WARNING);
+    return grpc.ServerCredentials.createInsecure();
+  }
+  const { ca, cert, key } = await loadTlsFiles(security.files);
+  // The third argument defaults to false, which would accept clients without a certificate.
+  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
+}

@@ -1,0 +1,121 @@
+import { SiloError, type Logger } from '@silo/common';
+import type { VerifierKey } from '@silo/ledger';
+import { INSTRUCTION_TYP, type Instruction, type SignedTrainInstruction } from '@silo/protocol';
+import { keyIdOf, verifySigned, type FlattenedJws, type PublicJwk } from '@silo/signing';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * Checks train instructions against the coordinator key pinned in the worker's configuration:
+ * only what that key signed, for this worker, is acted on. A forged, unsigned or misaddressed
+ * instruction is logged and dropped, never trained on.
+ */
+export class InstructionVerifier {
+  readonly #keyId: string;
+  readonly #pinned: { jwk: PublicJwk; kid: Promise<string> } | undefined;
+  readonly #logger: Logger;
+  #warned = false;
+
+  constructor(workerKeyId: string, coordinatorKey: VerifierKey | undefined, logger: Logger) {
+    this.#keyId = workerKeyId;
+    this.#logger = logger;
+    if (coordinatorKey !== undefined) {
+      const jwk: PublicJwk = {
+        kty: 'OKP',
+        crv: 'Ed25519',
+        x: Buffer.from(coordinatorKey.publicKeyRaw).toString('base64url'),
+      };
+      this.#pinned = { jwk, kid: keyIdOf(jwk) };
+    }
+  }
+
+  /**
+   * The instruction's signed content.
+   *
+   * @throws SiloError `ERR_BAD_SIGNATURE` (or the verifier's code) when it must not be acted on.
+   */
+  async verify(instruction: Instruction): Promise<SignedTrainInstruction> {
+    if (this.#pinned === undefined) {
+      if (!this.#warned) {
+        this.#warned = true;
+        this.#logger.warn(
+          'no coordinator key pinned: instructions are acted on without checking their signature',
+        );
+      }
+      return unsignedContent(instruction);
+    }
+    const jws = instruction.signature as FlattenedJws | null | undefined;
+    if (jws === null || jws === undefined)
+      throw new SiloError('ERR_BAD_SIGNATURE', 'the instruction is not signed');
+    const pinned = this.#pinned;
+    const kid = await pinned.kid;
+    const { payload } = await verifySigned(jws, INSTRUCTION_TYP, (k) => (k === kid ? pinned.jwk : undefined));
+    const signed = parseSignedTrain(payload);
+    if (signed.keyId !== this.#keyId) {
+      throw new SiloError(
+        'ERR_BAD_SIGNATURE',
+        `the instruction is addressed to ${signed.keyId.slice(0, 64)}`,
+      );
+    }
+    return signed;
+  }
+}
+
+/** The instruction's plain fields, for a worker that pins no key (tests, embedding). */
+function unsignedContent(instruction: Instruction): SignedTrainInstruction {
+  const t = instruction.train;
+  if (t === null || t === undefined) throw new SiloError('ERR_BAD_INPUT', 'not a train instruction');
+  const h = t.hyperparameters;
+  if (h === null || h === undefined)
+    throw new SiloError('ERR_BAD_INPUT', 'instruction has no hyper-parameters');
+  return parseSignedTrain({
+    v: 1,
+    kind: 'train',
+    keyId: t.keyId,
+    runId: t.runId,
+    round: t.round,
+    baseDigest: t.baseDigest,
+    nonce: t.nonce,
+    deadlineUnixMs: Number(t.deadlineUnixMs),
+    modelSpecJson: t.modelSpecJson,
+    specDigest: t.specDigest,
+    numParams: Number(t.numParams),
+    hyperparameters: {
+      epochs: Number(h.epochs),
+      batchSize: Number(h.batchSize),
+      learningRate: Number(h.learningRate),
+      seed: Number(h.seed),
+    },
+    privacy: null,
+    issuedAt: Date.now(),
+  });
+}
+
+/** Validates a signed instruction's payload field by field. */
+function parseSignedTrain(value: unknown): SignedTrainInstruction {
+  const v = value as Partial<SignedTrainInstruction> | null;
+  const h = v?.hyperparameters;
+  const ok =
+    v !== null &&
+    typeof v === 'object' &&
+    v.kind === 'train' &&
+    typeof v.keyId === 'string' &&
+    typeof v.runId === 'string' &&
+    v.runId.length > 0 &&
+    Number.isInteger(v.round) &&
+    typeof v.baseDigest === 'string' &&
+    HEX64.test(v.baseDigest) &&
+    typeof v.nonce === 'string' &&
+    v.nonce.length > 0 &&
+    Number.isFinite(v.deadlineUnixMs) &&
+    typeof v.modelSpecJson === 'string' &&
+    typeof v.specDigest === 'string' &&
+    Number.isInteger(v.numParams) &&
+    h !== undefined &&
+    Number.isInteger(h.epochs) &&
+    Number.isInteger(h.batchSize) &&
+    Number.isFinite(h.learningRate) &&
+    Number.isInteger(h.seed);
+  if (!ok) throw new SiloError('ERR_BAD_INPUT', 'the instruction is malformed');
+  return v as SignedTrainInstruction;
+}
