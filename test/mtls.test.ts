@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
-import { loadTlsFiles, type TlsFiles } from '@silo/common';
+import { loadTlsFiles, type SiloError, type TlsFiles } from '@silo/common';
 import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
 import { loadMnist, subset } from '@silo/data';
 import { initBackend } from '@silo/model';
@@ -85,7 +85,7 @@ describe('the federation plane over mTLS', () => {
     ({ dir, cleanup: cleanupDir } = await tempDir());
     const made = await makeKey(dir, 'hospital-a');
     key = made.key;
-    pki = await makePki(dir, ['hospital-a']);
+    pki = await makePki(dir, ['hospital-a', 'hospital-b']);
     other = await initPki({
       dir: join(dir, 'other'),
       coordinatorHosts: ['127.0.0.1'],
@@ -152,6 +152,33 @@ describe('the federation plane over mTLS', () => {
     expect((await ended).status).toBe('completed');
     const view = await coordinator.runView(created.id);
     expect(view.history.map((r) => [r.round, r.numUpdates])).toEqual([[1, 1]]);
+  });
+
+  it('refuses a certificate issued to another worker than the one the key is enrolled as', async () => {
+    const { train } = loadMnist({ trainSize: 50, testSize: 10, seed: 1 });
+    const worker = new Worker({
+      coordinator: coordinator.grpcAddress,
+      credentials: await workerCredentials(pki, 'hospital-b'),
+      name: 'hospital-a',
+      key,
+      trainer: new Trainer(
+        subset(
+          train,
+          Array.from({ length: 50 }, (_, i) => i),
+        ),
+      ),
+      backend: 'test',
+      logger: quietLogger,
+      initialDelayMs: 50,
+      maxDelayMs: 500,
+    });
+    stops.push(() => worker.stop());
+    const disconnected = nextEvent<SiloError>(worker, 'disconnected');
+    worker.start();
+    const error = await disconnected;
+    expect(error.code).toBe('ERR_UNAUTHENTICATED');
+    expect(error.message).toMatch(/issued to 'hospital-b', but key .* is enrolled as 'hospital-a'/);
+    await worker.stop();
   });
 
   it('refuses a client that presents no certificate, and keeps serving', async () => {

@@ -165,6 +165,13 @@ export class FederationService {
       call.emit('error', toServiceError(err));
       return;
     }
+    try {
+      this.#checkPeer(call, keyId);
+    } catch (err) {
+      this.#o.logger.warn({ err: toSiloError(err).message, keyId }, 'join refused');
+      call.emit('error', toServiceError(err));
+      return;
+    }
     const previous = this.#streams.get(keyId);
     if (previous !== undefined) previous.end();
     this.#streams.set(keyId, call);
@@ -196,6 +203,24 @@ export class FederationService {
     call.on('error', leave);
     call.write({ ping: { unixMs: Date.now() } });
     await this.#resendOpenInstructions(keyId, call);
+  }
+
+  /**
+   * Over mTLS, the client certificate must be the one issued to the worker the key is enrolled
+   * as (certificate CN = enrolled name), so a certificate and a key from two different owners
+   * cannot be combined. Plain-text deployments carry no certificate to check.
+   */
+  #checkPeer(call: Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getAuthContext'>, keyId: string): void {
+    const certificate = call.getAuthContext().sslPeerCertificate;
+    if (certificate === undefined) return;
+    const worker = this.#o.enrollment.registry.get(keyId);
+    const cn = certificate.subject.CN;
+    if (worker === undefined || cn !== worker.name) {
+      throw new SiloError(
+        'ERR_UNAUTHENTICATED',
+        `client certificate is issued to '${String(cn).slice(0, 200)}', but key ${keyId.slice(0, 64)} is enrolled as '${worker?.name ?? '(none)'}'`,
+      );
+    }
   }
 
   /** A fresh single-use challenge for an enrolled, unrevoked key. */
@@ -340,6 +365,7 @@ export class FederationService {
     if (this.#o.enrollment.activeKey(keyId) === undefined) {
       throw new SiloError('ERR_UNKNOWN_KEY', `key ${keyId.slice(0, 64)} is not enrolled`);
     }
+    this.#checkPeer(call, keyId);
     const run = await this.#o.state.getRun(runId);
     const record = await this.#o.state.getRound(runId, round);
     if (record === undefined)
