@@ -1,6 +1,8 @@
 import { SiloError } from '@silo/common';
 import { assertFinite } from '@silo/tensors';
+import { refuseState, type StrategyState } from './state.js';
 import type { AggregateResult, ClientUpdate, Strategy } from './strategy.js';
+import { AT_LEAST_ONE, checkUpdate, sortedByKeyId } from './updates.js';
 import { WeightedMeanAccumulator, applyDelta } from './weighted-mean.js';
 
 /**
@@ -14,63 +16,56 @@ import { WeightedMeanAccumulator, applyDelta } from './weighted-mean.js';
 export class FedAvg implements Strategy {
   /** Name used in config and the ledger. */
   readonly name = 'fedavg';
+  /** FedAvg keeps nothing between rounds. */
+  readonly stateful = false;
+  /** Any non-empty round. */
+  readonly updateCount = AT_LEAST_ONE;
 
   /**
    * @throws SiloError `ERR_BAD_INPUT` for no updates, a repeated key id, an example count
-   *   that is not a positive integer, or non-finite values; `ERR_SHAPE_MISMATCH` for a delta
-   *   whose length differs from the base weights.
+   *   that is not a positive integer, non-finite values, or a `state` (FedAvg keeps none);
+   *   `ERR_SHAPE_MISMATCH` for a delta whose length differs from the base weights.
    */
-  aggregate(base: Float32Array, updates: readonly ClientUpdate[]): AggregateResult {
-    if (updates.length === 0) throw new SiloError('ERR_BAD_INPUT', 'fedavg needs at least one update');
-    assertFinite(base, 'base weights');
-    const accumulator = new WeightedMeanAccumulator(base.length);
-    for (const update of sortedByKeyId(updates)) {
-      checkUpdate(update, base.length);
-      try {
-        accumulator.add(update.delta, update.numExamples);
-      } catch (err) {
-        // Name the worker: the accumulator only knows it was handed a bad vector.
-        if (err instanceof SiloError) {
-          throw new SiloError(err.code, `update from ${update.keyId}: ${err.message}`, { cause: err });
-        }
-        throw err;
-      }
-    }
-    return {
-      weights: applyDelta(base, accumulator.mean()),
-      totalExamples: accumulator.totalWeight,
-      numUpdates: accumulator.count,
-    };
+  aggregate(base: Float32Array, updates: readonly ClientUpdate[], state?: StrategyState): AggregateResult {
+    refuseState(this.name, state);
+    const { mean, totalExamples, numUpdates } = weightedMeanDelta(this.name, base, updates);
+    return { weights: applyDelta(base, mean), totalExamples, numUpdates };
   }
 }
 
-function checkUpdate(update: ClientUpdate, length: number): void {
-  const { keyId, numExamples, delta } = update;
-  if (!Number.isSafeInteger(numExamples) || numExamples <= 0) {
-    throw new SiloError(
-      'ERR_BAD_INPUT',
-      `update from ${keyId} has numExamples ${numExamples}; it must be a positive integer`,
-    );
-  }
-  if (delta.length !== length) {
-    throw new SiloError(
-      'ERR_SHAPE_MISMATCH',
-      `update from ${keyId} has ${delta.length} values; the model has ${length}`,
-    );
-  }
+/** The example-weighted mean of a round's deltas, still in float64, and what went into it. */
+export interface MeanDelta {
+  readonly mean: Float64Array;
+  readonly totalExamples: number;
+  readonly numUpdates: number;
 }
 
 /**
- * Updates in code-unit order of key id (not `localeCompare`, whose order depends on the
- * host's locale). A repeated key id would count one worker twice, so it is refused.
+ * FedAvg's step without the final addition: `Σ nᵢ·δᵢ / Σ nᵢ` in float64, updates added in
+ * key-id order. FedAvgM, FedProx and the adaptive server optimizers start from it.
+ *
+ * @param strategy - name for messages.
+ * @throws SiloError as {@link FedAvg.aggregate}.
  */
-function sortedByKeyId(updates: readonly ClientUpdate[]): ClientUpdate[] {
-  const sorted = [...updates].sort((a, b) => (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : 0));
-  for (let i = 1; i < sorted.length; i++) {
-    const keyId = sorted[i]?.keyId;
-    if (keyId === sorted[i - 1]?.keyId) {
-      throw new SiloError('ERR_BAD_INPUT', `two updates from ${keyId} in one aggregation`);
+export function weightedMeanDelta(
+  strategy: string,
+  base: Float32Array,
+  updates: readonly ClientUpdate[],
+): MeanDelta {
+  if (updates.length === 0) throw new SiloError('ERR_BAD_INPUT', `${strategy} needs at least one update`);
+  assertFinite(base, 'base weights');
+  const accumulator = new WeightedMeanAccumulator(base.length);
+  for (const update of sortedByKeyId(updates)) {
+    checkUpdate(update, base.length);
+    try {
+      accumulator.add(update.delta, update.numExamples);
+    } catch (err) {
+      // Name the worker: the accumulator only knows it was handed a bad vector.
+      if (err instanceof SiloError) {
+        throw new SiloError(err.code, `update from ${update.keyId}: ${err.message}`, { cause: err });
+      }
+      throw err;
     }
   }
-  return sorted;
+  return { mean: accumulator.mean(), totalExamples: accumulator.totalWeight, numUpdates: accumulator.count };
 }

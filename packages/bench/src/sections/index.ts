@@ -1,4 +1,5 @@
 import type { Section } from '../section.js';
+import { aggregationSection } from './aggregation.js';
 import { floorSection } from './floor.js';
 import { ledgerSection } from './ledger.js';
 import { signingSection } from './signing.js';
@@ -7,4 +8,4 @@ import { signingSection } from './signing.js';
  * Every section, in the order they run. `floor` comes first: later sections state ratios to
  * its baselines. Add a section by writing `sections/<name>.ts` and listing it here.
  */
-export const SECTIONS: readonly Section[] = [floorSection, ledgerSection, signingSection];
+export const SECTIONS: readonly Section[] = [floorSection, ledgerSection, signingSection, aggregationSection];

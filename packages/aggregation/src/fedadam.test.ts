@@ -1,0 +1,131 @@
+import { describe, it, expect } from 'vitest';
+import { digestWeights } from '@silo/tensors';
+import { FedAdam } from './fedadam.js';
+import { decodeState, encodeState, type StrategyState } from './state.js';
+import type { AggregateResult } from './strategy.js';
+import { permutations, randomUpdates } from './strategy.fixture.js';
+
+// Both tests run the same two rounds with η = 1, β₁ = 0.5, β₂ = 0.5, τ = 1 (so v starts at τ² = 1):
+// round 1 from base [0, 0], a (n=1) δ=[3, 7] and b (n=1) δ=[-1, 7]: Δ₁ = [1, 7];
+// round 2 from round 1's weights, a (n=3) δ=[4, -1] and b (n=1) δ=[0, -1]: Δ₂ = [12/4, -4/4] = [3, -1].
+// In both rounds m' = 0.5·m + 0.5·Δ: m₁ = [0.5, 3.5], m₂ = [0.25 + 1.5, 1.75 - 0.5] = [1.75, 1.25].
+// v' = 0.5·v + 0.5·Δ²: v₁ = [0.5 + 0.5, 0.5 + 24.5] = [1, 25]; v₂ = [0.5 + 4.5, 12.5 + 0.5] = [5, 13].
+// w₁ = [0.5 / (1 + 1), 3.5 / (5 + 1)] = [0.25, 0.583333]
+// w₂ = w₁ + [1.75 / (√5 + 1), 1.25 / (√13 + 1)] = w₁ + [1.75 / 3.236068, 1.25 / 4.605551]
+//    = [0.25 + 0.540780, 0.583333 + 0.271412] = [0.790780, 0.854745]
+const params = { serverLearningRate: 1, beta1: 0.5, beta2: 0.5, tau: 1 };
+const round1 = [
+  { keyId: 'a', numExamples: 1, delta: Float32Array.from([3, 7]) },
+  { keyId: 'b', numExamples: 1, delta: Float32Array.from([-1, 7]) },
+];
+const round2 = [
+  { keyId: 'a', numExamples: 3, delta: Float32Array.from([4, -1]) },
+  { keyId: 'b', numExamples: 1, delta: Float32Array.from([0, -1]) },
+];
+
+function expectClose(actual: Float32Array, expected: readonly number[]): void {
+  expect(actual).toHaveLength(expected.length);
+  expected.forEach((value, i) => expect(actual[i]).toBeCloseTo(value, 5));
+}
+
+function stateOf(result: AggregateResult): StrategyState {
+  expect(result.state).toBeDefined();
+  return result.state as StrategyState;
+}
+
+describe('FedAdam', () => {
+  const strategy = new FedAdam(params);
+
+  it('matches two hand-computed rounds with the state carried through its bytes', () => {
+    const first = strategy.aggregate(new Float32Array(2), round1);
+    expectClose(first.weights, [0.25, 0.583333]);
+    const state1 = stateOf(first);
+    expect(state1.strategy).toBe('fedadam');
+    expect(state1.vectors.map((v) => Array.from(v))).toEqual([
+      [0.5, 3.5],
+      [1, 25],
+    ]);
+    expect(first.totalExamples).toBe(2);
+
+    const carried = decodeState(encodeState(state1), 2);
+    expect(carried).toEqual(state1);
+    const second = strategy.aggregate(first.weights, round2, carried);
+    expectClose(second.weights, [0.79078, 0.854745]);
+    expect(stateOf(second).vectors.map((v) => Array.from(v))).toEqual([
+      [1.75, 1.25],
+      [5, 13],
+    ]);
+    // The state object itself and its decoded bytes give the same bits.
+    expect(digestWeights(strategy.aggregate(first.weights, round2, state1).weights)).toBe(
+      digestWeights(second.weights),
+    );
+  });
+
+  it('starts from m = 0, v = τ² without a state, so round 2 without one differs', () => {
+    const first = strategy.aggregate(new Float32Array(2), round1);
+    const restarted = strategy.aggregate(first.weights, round2);
+    expect(digestWeights(restarted.weights)).not.toBe(
+      digestWeights(strategy.aggregate(first.weights, round2, first.state).weights),
+    );
+  });
+
+  it('is bit-identical for every arrival order', () => {
+    const updates = randomUpdates(4, 100, 7);
+    const base = new Float32Array(100).fill(0.5);
+    const state = strategy.aggregate(base, randomUpdates(4, 100, 8)).state;
+    const reference = strategy.aggregate(base, updates, state);
+    for (const order of permutations(updates)) {
+      const result = strategy.aggregate(base, order, state);
+      expect(digestWeights(result.weights)).toBe(digestWeights(reference.weights));
+      expect(encodeState(stateOf(result))).toEqual(encodeState(stateOf(reference)));
+    }
+  });
+
+  it('refuses the state of another strategy or another model', () => {
+    const state = stateOf(strategy.aggregate(new Float32Array(2), round1));
+    expect(() => strategy.aggregate(new Float32Array(2), round1, { ...state, strategy: 'fedyogi' })).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_INPUT' }),
+    );
+    expect(() =>
+      strategy.aggregate(new Float32Array(2), round1, {
+        ...state,
+        vectors: [state.vectors[0] as Float32Array],
+      }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
+    expect(() =>
+      strategy.aggregate(
+        new Float32Array(3),
+        [{ keyId: 'a', numExamples: 1, delta: new Float32Array(3) }],
+        state,
+      ),
+    ).toThrow(expect.objectContaining({ code: 'ERR_SHAPE_MISMATCH' }));
+  });
+
+  it('refuses a NaN in an update, naming the worker', () => {
+    const updates = [{ keyId: 'w7', numExamples: 1, delta: Float32Array.from([0, Number.NaN]) }];
+    expect(() => strategy.aggregate(new Float32Array(2), updates)).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_INPUT', message: expect.stringContaining('w7') as unknown }),
+    );
+  });
+
+  it('refuses a result that overflows float32', () => {
+    const huge = new FedAdam({ ...params, serverLearningRate: 1e39 });
+    expect(() =>
+      huge.aggregate(Float32Array.from([3e38]), [
+        { keyId: 'a', numExamples: 1, delta: Float32Array.from([1]) },
+      ]),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'ERR_BAD_INPUT',
+        message: expect.stringContaining('overflows') as unknown,
+      }),
+    );
+  });
+
+  it('fills in defaults and refuses parameters out of range', () => {
+    expect(new FedAdam().params).toEqual({ serverLearningRate: 0.01, beta1: 0.9, beta2: 0.99, tau: 0.001 });
+    for (const bad of [{ beta1: 1 }, { beta2: -0.1 }, { tau: 0 }, { serverLearningRate: Number.NaN }]) {
+      expect(() => new FedAdam(bad)).toThrow(expect.objectContaining({ code: 'ERR_BAD_CONFIG' }));
+    }
+  });
+});
