@@ -1,7 +1,8 @@
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
+import { auditLedger } from '@silo/audit';
 import { Coordinator, runConfigSchema } from '@silo/coordinator';
 import { validateConfig } from '@silo/common';
 import { loadMnist, partition, subset, type Dataset } from '@silo/data';
@@ -140,6 +141,32 @@ describe('quorum, deadlines and workers that disappear', () => {
     const outcome = await ended;
     expect(outcome.status).toBe('failed');
     expect(outcome.error).toMatch(/round 1 reached its deadline with 2 of 3 required updates/);
+  });
+
+  it('aggregates with a robust strategy that an outlier cannot move, and the auditor recomputes it', async () => {
+    setup = new Setup();
+    await setup.start(train);
+    const { coordinator, manual, keys } = setup;
+    const instruction = nextEvent<TrainInstruction>(manual, 'train');
+    const ended = nextEvent<{ status: string; error?: string }>(coordinator, 'run-ended');
+    const run = await coordinator.createRun({ ...RUN, strategy: { name: 'median' } });
+    // c sends a huge, validly signed update; the coordinate median of three ignores it.
+    await manual.submit(await instruction, { fill: 1e6 });
+    const outcome = await ended;
+    expect(outcome.status, outcome.error).toBe('completed');
+    const view = await coordinator.runView(run.id);
+    expect(view.history[0]?.numUpdates).toBe(3);
+    const weights = new Float32Array(
+      (await readFile(join(coordinator.ledgerDir, 'blobs', view.checkpoint))).buffer.slice(0),
+    );
+    expect(weights.reduce((m, w) => Math.max(m, Math.abs(w)), 0)).toBeLessThan(10);
+    await coordinator.ledger.drain();
+    const audit = await auditLedger(coordinator.ledgerDir, {
+      coordinatorKey: coordinator.key.verifierKey,
+      workers: keys.map((k) => k.publicJwk),
+    });
+    expect(audit.problems).toEqual([]);
+    expect(audit.checks.find((c) => c.name === 'recompute')).toMatchObject({ passed: 1, problems: 0 });
   });
 
   it('closes the round when a worker dies mid-upload and the quorum is still met, keeping no trace of the partial upload', async () => {

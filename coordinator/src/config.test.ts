@@ -45,6 +45,29 @@ describe('run config', () => {
     }
   });
 
+  it('takes the robust strategies, checked against the smallest round the quorum allows', () => {
+    const run = parseConfig(
+      runConfigSchema,
+      'model: mlp\nrounds: 2\nminUpdates: 7\nstrategy: { name: krum, f: 2 }\n',
+      'r',
+    );
+    expect(run.strategy).toMatchObject({ name: 'krum', f: 2 });
+    expect(
+      parseConfig(runConfigSchema, 'model: mlp\nrounds: 2\nstrategy: { name: median, clipNorm: 5 }\n', 'r')
+        .strategy,
+    ).toMatchObject({ name: 'median', clipNorm: 5 });
+    expect(() =>
+      parseConfig(
+        runConfigSchema,
+        'model: mlp\nrounds: 2\nminUpdates: 3\nstrategy: { name: krum, f: 2 }\n',
+        'r',
+      ),
+    ).toThrow(/strategy: krum cannot aggregate 3 updates/);
+    expect(() =>
+      parseConfig(runConfigSchema, 'model: mlp\nrounds: 2\nstrategy: { name: fedadam }\n', 'r'),
+    ).toThrow(/server-state strategies/);
+  });
+
   it('rejects a short API token in the coordinator config', () => {
     expect(() => parseConfig(coordinatorConfigSchema, 'apiToken: short\n', 'c.yaml')).toThrow(/apiToken/);
   });

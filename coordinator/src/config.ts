@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strategyConfigSchema, validateForRound } from '@silo/aggregation';
 import { federationSecurityProblem, tlsFilesSchema } from '@silo/common';
 
 /** A listening address; port 0 picks a free port. */
@@ -87,6 +88,16 @@ const modelSchema = z.union([
   z.object({ kind: z.literal('topology'), topology: z.record(z.string(), z.unknown()) }).strict(),
 ]);
 
+/** The strategies the coordinator runs today: stateless ones, which the auditor recomputes as they are. */
+const COORDINATOR_STRATEGIES: ReadonlySet<string> = new Set([
+  'fedavg',
+  'median',
+  'trimmed-mean',
+  'krum',
+  'multi-krum',
+  'bulyan',
+]);
+
 /** A whole number of workers, or a percentage such as `'25%'` of a group counted at run time. */
 const countOrShare = z.union([
   z.number().int().min(1),
@@ -137,9 +148,16 @@ export const runConfigSchema = z
       })
       .strict()
       .default({ action: 'fail', retries: 3 }),
-    strategy: z
-      .object({ name: z.literal('fedavg') })
-      .strict()
+    /**
+     * How updates are combined: `fedavg`, `median`, `trimmed-mean` (beta), `krum` / `multi-krum`
+     * / `bulyan` (f, m), each with an optional `clipNorm`. Strategies with server state
+     * (FedAvgM, FedAdam, FedYogi, FedAdagrad) and FedProx's worker-side term are not run by the
+     * coordinator yet and are refused.
+     */
+    strategy: strategyConfigSchema
+      .refine((s) => COORDINATOR_STRATEGIES.has(s.name), {
+        message: `this coordinator runs ${[...COORDINATOR_STRATEGIES].join(', ')}; server-state strategies and fedprox are not wired in yet`,
+      })
       .default({ name: 'fedavg' }),
     train: z
       .object({
@@ -170,6 +188,13 @@ export const runConfigSchema = z
   })
   .strict()
   .superRefine((run, ctx) => {
+    // The smallest round the quorum allows must be one the strategy can aggregate.
+    const fewest = typeof run.minUpdates === 'number' ? run.minUpdates : run.minWorkers;
+    try {
+      validateForRound(run.strategy, fewest);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['strategy'], message: (err as Error).message });
+    }
     if (
       typeof run.minUpdates === 'number' &&
       typeof run.workersPerRound === 'number' &&
