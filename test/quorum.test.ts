@@ -169,6 +169,28 @@ describe('quorum, deadlines and workers that disappear', () => {
     expect(audit.checks.find((c) => c.name === 'recompute')).toMatchObject({ passed: 1, problems: 0 });
   });
 
+  it('carries a server optimizer state from round to round, logged so the auditor recomputes it', async () => {
+    setup = new Setup();
+    await setup.start(train);
+    const { coordinator, manual, keys } = setup;
+    manual.on('train', (t) => void manual.submit(t, { fill: 0.01 }));
+    const ended = nextEvent<{ status: string; error?: string }>(coordinator, 'run-ended');
+    await coordinator.createRun({
+      ...RUN,
+      rounds: 2,
+      strategy: { name: 'fedadam', serverLearningRate: 0.05 },
+    });
+    const outcome = await ended;
+    expect(outcome.status, outcome.error).toBe('completed');
+    await coordinator.ledger.drain();
+    const audit = await auditLedger(coordinator.ledgerDir, {
+      coordinatorKey: coordinator.key.verifierKey,
+      workers: keys.map((k) => k.publicJwk),
+    });
+    expect(audit.problems).toEqual([]);
+    expect(audit.checks.find((c) => c.name === 'recompute')).toMatchObject({ passed: 2, problems: 0 });
+  });
+
   it('closes the round when a worker dies mid-upload and the quorum is still met, keeping no trace of the partial upload', async () => {
     setup = new Setup();
     await setup.start(train);

@@ -63,9 +63,12 @@ describe('run config', () => {
         'r',
       ),
     ).toThrow(/strategy: krum cannot aggregate 3 updates/);
+    expect(
+      parseConfig(runConfigSchema, 'model: mlp\nrounds: 2\nstrategy: { name: fedadam }\n', 'r').strategy,
+    ).toMatchObject({ name: 'fedadam', serverLearningRate: 0.01 });
     expect(() =>
-      parseConfig(runConfigSchema, 'model: mlp\nrounds: 2\nstrategy: { name: fedadam }\n', 'r'),
-    ).toThrow(/server-state strategies/);
+      parseConfig(runConfigSchema, 'model: mlp\nrounds: 2\nstrategy: { name: fedprox }\n', 'r'),
+    ).toThrow(/fedprox is not wired/);
   });
 
   it('rejects a short API token in the coordinator config', () => {

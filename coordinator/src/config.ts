@@ -88,9 +88,13 @@ const modelSchema = z.union([
   z.object({ kind: z.literal('topology'), topology: z.record(z.string(), z.unknown()) }).strict(),
 ]);
 
-/** The strategies the coordinator runs today: stateless ones, which the auditor recomputes as they are. */
+/** The strategies the coordinator runs today (FedProx needs its proximal term in the workers' training). */
 const COORDINATOR_STRATEGIES: ReadonlySet<string> = new Set([
   'fedavg',
+  'fedavgm',
+  'fedadam',
+  'fedyogi',
+  'fedadagrad',
   'median',
   'trimmed-mean',
   'krum',
@@ -150,13 +154,14 @@ export const runConfigSchema = z
       .default({ action: 'fail', retries: 3 }),
     /**
      * How updates are combined: `fedavg`, `median`, `trimmed-mean` (beta), `krum` / `multi-krum`
-     * / `bulyan` (f, m), each with an optional `clipNorm`. Strategies with server state
-     * (FedAvgM, FedAdam, FedYogi, FedAdagrad) and FedProx's worker-side term are not run by the
-     * coordinator yet and are refused.
+     * / `bulyan` (f, m), and the server optimizers `fedavgm`, `fedadam`, `fedyogi`, `fedadagrad`
+     * (their state is stored as a blob each round and logged, so auditors can recompute), each
+     * with an optional `clipNorm`. FedProx needs its proximal term in the workers' training and is
+     * refused for now.
      */
     strategy: strategyConfigSchema
       .refine((s) => COORDINATOR_STRATEGIES.has(s.name), {
-        message: `this coordinator runs ${[...COORDINATOR_STRATEGIES].join(', ')}; server-state strategies and fedprox are not wired in yet`,
+        message: `this coordinator runs ${[...COORDINATOR_STRATEGIES].join(', ')}; fedprox is not wired into the workers' training yet`,
       })
       .default({ name: 'fedavg' }),
     train: z

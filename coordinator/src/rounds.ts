@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { SiloError, type Logger } from '@silo/common';
-import { createStrategy, type ClientUpdate } from '@silo/aggregation';
+import { createStrategy, decodeState, encodeState, type ClientUpdate } from '@silo/aggregation';
 import { fromCanonicalBytes, layoutSize, toCanonicalBytes } from '@silo/tensors';
 import type { SigningKey } from '@silo/signing';
 import type { BlobStore } from './blob-store.js';
@@ -226,7 +226,15 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
       const delta = fromCanonicalBytes(await blobs.get(update.updateDigest), length);
       updates.push({ keyId: update.keyId, numExamples: update.numExamples, delta });
     }
-    const result = createStrategy(run.config.strategy).aggregate(base, updates);
+    const strategy = createStrategy(run.config.strategy);
+    const stateIn = strategy.stateful ? (run.strategyState ?? null) : undefined;
+    const serverState =
+      stateIn === null || stateIn === undefined ? undefined : decodeState(await blobs.get(stateIn), length);
+    const result = strategy.aggregate(base, updates, serverState);
+    const stateOut =
+      strategy.stateful && result.state !== undefined
+        ? await blobs.put(encodeState(result.state))
+        : undefined;
     const checkpoint = await blobs.put(toCanonicalBytes(result.weights));
     faultPoint('aggregate-stored', round);
     const rejected = (await state.rejections(runId, round)).length;
@@ -276,13 +284,16 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
           .sort((a, b) => a.index - b.index),
         totalExamples: result.totalExamples,
         checkpoint,
+        ...(strategy.stateful
+          ? { stateIn: stateIn ?? null, ...(stateOut === undefined ? {} : { stateOut }) }
+          : {}),
         closedAt: summary.closedAt,
       }),
       ...(last
         ? { ended: runEndedEntry(run, 'completed', summary.closedAt, undefined, { round, checkpoint }) }
         : {}),
     };
-    const closed = await state.closeRound(runId, summary, last, entries);
+    const closed = await state.closeRound(runId, summary, last, entries, stateOut);
     this.#o.ledgerChanged();
     faultPoint('round-closed', round);
     if (closed) {

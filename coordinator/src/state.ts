@@ -22,6 +22,8 @@ export interface RunRecord {
   createdAt: number;
   updatedAt: number;
   error?: string;
+  /** Blob digest of the strategy's server state after the last round, for stateful strategies. */
+  strategyState?: string;
 }
 
 /** What one closed round produced. */
@@ -150,7 +152,7 @@ const CLOSE_ROUND = `${LEDGER_APPEND}
 if redis.call('HGET', KEYS[1], 'status') == 'closed' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'closed')
 redis.call('RPUSH', KEYS[3], ARGV[1])
-redis.call('HSET', KEYS[2], 'round', ARGV[2], 'checkpoint', ARGV[3], 'status', ARGV[4], 'updatedAt', ARGV[5])
+redis.call('HSET', KEYS[2], 'round', ARGV[2], 'checkpoint', ARGV[3], 'status', ARGV[4], 'updatedAt', ARGV[5], 'strategyState', ARGV[8])
 ledger_append(KEYS[4], KEYS[5], ARGV[6])
 if ARGV[7] ~= '' then ledger_append(KEYS[4], KEYS[5], ARGV[7]) end
 return 1
@@ -254,6 +256,8 @@ export class StateStore {
       updatedAt: Number(h['updatedAt']),
     };
     if (h['error'] !== undefined) record.error = h['error'];
+    if (h['strategyState'] !== undefined && h['strategyState'] !== '')
+      record.strategyState = h['strategyState'];
     return record;
   }
 
@@ -435,6 +439,7 @@ export class StateStore {
     summary: RoundSummary,
     last: boolean,
     entries: { aggregate: Uint8Array; ended?: Uint8Array },
+    strategyState?: string,
   ): Promise<boolean> {
     const done = await this.#redis.siloCloseRound(
       this.#round(id, summary.round),
@@ -448,6 +453,7 @@ export class StateStore {
       String(summary.closedAt),
       Buffer.from(entries.aggregate).toString('utf8'),
       entries.ended === undefined ? '' : Buffer.from(entries.ended).toString('utf8'),
+      strategyState ?? '',
     );
     return done === 1;
   }

@@ -1,5 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
-import { createStrategy, type ClientUpdate } from '@silo/aggregation';
+import {
+  createStrategy,
+  decodeState,
+  encodeState,
+  type ClientUpdate,
+  type StrategyState,
+} from '@silo/aggregation';
 import { SiloError } from '@silo/common';
 import {
   AGGREGATE_RECORD_TYP,
@@ -9,7 +15,7 @@ import {
 } from '@silo/ledger';
 import { verifySigned, type FlattenedJws } from '@silo/signing';
 import { sha256Hex, toCanonicalBytes } from '@silo/tensors';
-import { readWeightsBlob } from './blobs.js';
+import { readBlobBytes, readWeightsBlob } from './blobs.js';
 import {
   problem,
   problemFrom,
@@ -230,14 +236,40 @@ async function recompute(
     ]);
     return;
   }
+  const stateBefore = run.strategyState;
+  // The state chain moves on whatever the verdict, so one bad round is not reported again and again.
+  run.strategyState = record.stateOut ?? null;
   try {
-    const { weights } = createStrategy(strategyConfig(record.strategy)).aggregate(base, updates);
-    const digest = sha256Hex(toCanonicalBytes(weights));
+    const strategy = createStrategy(strategyConfig(record.strategy));
+    let state: StrategyState | undefined;
+    if (strategy.stateful) {
+      if ((record.stateIn ?? null) !== stateBefore) {
+        throw new SiloError(
+          'ERR_DIGEST_MISMATCH',
+          `round ${record.round} starts from server state ${record.stateIn ?? 'none'}, but the previous round left ${stateBefore ?? 'none'}`,
+        );
+      }
+      if (stateBefore !== null) {
+        state = decodeState(await readBlobBytes(ctx.blobsDir, stateBefore), run.length);
+        ctx.report.tally('blobs', []);
+      }
+    }
+    const result = strategy.aggregate(base, updates, state);
+    const digest = sha256Hex(toCanonicalBytes(result.weights));
     if (digest !== record.checkpoint) {
       throw new SiloError(
         'ERR_DIGEST_MISMATCH',
         `recomputed ${digest}, but the record says ${record.checkpoint}`,
       );
+    }
+    if (strategy.stateful) {
+      const stateDigest = result.state === undefined ? undefined : sha256Hex(encodeState(result.state));
+      if (stateDigest !== record.stateOut) {
+        throw new SiloError(
+          'ERR_DIGEST_MISMATCH',
+          `recomputed server state ${stateDigest ?? 'none'}, but the record says ${record.stateOut ?? 'none'}`,
+        );
+      }
     }
     ctx.report.tally('recompute', []);
   } catch (err) {

@@ -31,6 +31,8 @@ export interface RunState {
   base: string;
   /** Index of the latest aggregate entry. */
   lastAggregate: number | undefined;
+  /** Blob digest of the server state the latest aggregate left, for stateful strategies. */
+  strategyState: string | null;
   status: AuditRun['status'];
   /** Index of the `run-ended` entry. */
   endedAt: number | undefined;

@@ -39,6 +39,7 @@ export function replayRun(ctx: ReplayContext, index: number, entry: RunEntry): v
       length,
       round: 0,
       base: entry.initialCheckpoint,
+      strategyState: null,
       lastAggregate: undefined,
       status: 'open',
       endedAt: undefined,

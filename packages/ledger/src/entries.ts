@@ -140,6 +140,12 @@ export const aggregateRecordSchema = z
     totalExamples: z.number().int().positive(),
     /** Blob digest of the new global weights. */
     checkpoint: hex64,
+    /**
+     * For strategies with server state (FedAvgM, FedAdam, …): blob digests of the state the round
+     * started from (null in round 1) and of the state it left, so auditors can recompute.
+     */
+    stateIn: hex64.nullable().optional(),
+    stateOut: hex64.optional(),
     closedAt: unixMs,
   })
   .strict();
