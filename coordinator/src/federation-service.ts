@@ -4,7 +4,6 @@ import { SiloError, toSiloError, type Logger } from '@silo/common';
 import {
   CHALLENGE_TTL_MS,
   DECLINE_TYP,
-  INSTRUCTION_TYP,
   JOIN_PROOF_TYP,
   JOIN_PROOF_WINDOW_MS,
   UPDATE_MANIFEST_WINDOW_MS,
@@ -12,7 +11,6 @@ import {
   malformedReason,
   refuseMalformed,
   type DeclineClaims,
-  type SignedTrainInstruction,
   toServiceError,
   writeWithBackpressure,
   type FederationHandlers,
@@ -37,6 +35,7 @@ import type { CoordinatorConfig } from './config.js';
 import type { InstructionNotice } from './dispatcher.js';
 import type { Enrollment } from './enrollment.js';
 import { faultPoint } from './faults.js';
+import { trainInstruction } from './instructions.js';
 import { declinedEntry, rejectionEntry, updateEntry } from './ledger-entries.js';
 import type { LedgerReceiptData } from './ledger-writer.js';
 import type { RoundEngine } from './rounds.js';
@@ -314,50 +313,8 @@ export class FederationService {
     }
   }
 
-  async #trainInstruction(runId: string, round: number, keyId: string): Promise<IInstruction | undefined> {
-    const { state } = this.#o;
-    const record = await state.getRound(runId, round);
-    if (record?.status !== 'collecting' || !record.sampled.includes(keyId)) return undefined;
-    const updates = await state.updates(runId, round);
-    if (updates.some((u) => u.keyId === keyId)) return undefined;
-    const nonce = await state.nonceFor(runId, round, keyId);
-    if (nonce === undefined) return undefined;
-    const run = await state.getRun(runId);
-    const signed: SignedTrainInstruction = {
-      v: 1,
-      kind: 'train',
-      keyId,
-      runId,
-      round,
-      baseDigest: record.base,
-      nonce,
-      deadlineUnixMs: record.deadline,
-      modelSpecJson: JSON.stringify(run.config.model),
-      specDigest: run.specDigest,
-      numParams: layoutSize(run.layout),
-      hyperparameters: {
-        epochs: run.config.train.epochs,
-        batchSize: run.config.train.batchSize,
-        learningRate: run.config.train.learningRate,
-        seed: run.config.seed * 100_003 + round,
-      },
-      privacy: null,
-      issuedAt: Date.now(),
-    };
-    // The same fields in plain form, for workers that pin no key; a pinning worker reads the JWS.
-    const train = {
-      keyId,
-      runId,
-      round,
-      baseDigest: signed.baseDigest,
-      nonce,
-      deadlineUnixMs: signed.deadlineUnixMs,
-      modelSpecJson: signed.modelSpecJson,
-      specDigest: signed.specDigest,
-      numParams: signed.numParams,
-      hyperparameters: signed.hyperparameters,
-    };
-    return { train, signature: await this.#o.key.sign(INSTRUCTION_TYP, signed) };
+  #trainInstruction(runId: string, round: number, keyId: string): Promise<IInstruction | undefined> {
+    return trainInstruction(this.#o.state, this.#o.key, runId, round, keyId);
   }
 
   async #fetchModel(call: grpc.ServerWritableStream<FetchModelRequest, IModelChunk>): Promise<void> {

@@ -1,0 +1,61 @@
+import { INSTRUCTION_TYP, type IInstruction, type SignedTrainInstruction } from '@silo/protocol';
+import type { SigningKey } from '@silo/signing';
+import { layoutSize } from '@silo/tensors';
+import type { StateStore } from './state.js';
+
+/**
+ * The train instruction of (run, round) for worker `keyId`, signed by the coordinator's key, or
+ * `undefined` when none is open for it: the round is not collecting, the worker is not in its
+ * sample, or its update is already in. Workers that pin the coordinator key act only on the
+ * signed content; the plain fields repeat it for workers that pin none.
+ */
+export async function trainInstruction(
+  state: StateStore,
+  key: SigningKey,
+  runId: string,
+  round: number,
+  keyId: string,
+): Promise<IInstruction | undefined> {
+  const record = await state.getRound(runId, round);
+  if (record?.status !== 'collecting' || !record.sampled.includes(keyId)) return undefined;
+  const updates = await state.updates(runId, round);
+  if (updates.some((u) => u.keyId === keyId)) return undefined;
+  const nonce = await state.nonceFor(runId, round, keyId);
+  if (nonce === undefined) return undefined;
+  const run = await state.getRun(runId);
+  const signed: SignedTrainInstruction = {
+    v: 1,
+    kind: 'train',
+    keyId,
+    runId,
+    round,
+    baseDigest: record.base,
+    nonce,
+    deadlineUnixMs: record.deadline,
+    modelSpecJson: JSON.stringify(run.config.model),
+    specDigest: run.specDigest,
+    numParams: layoutSize(run.layout),
+    hyperparameters: {
+      epochs: run.config.train.epochs,
+      batchSize: run.config.train.batchSize,
+      learningRate: run.config.train.learningRate,
+      seed: run.config.seed * 100_003 + round,
+    },
+    privacy: null,
+    issuedAt: Date.now(),
+  };
+  const { baseDigest, deadlineUnixMs, modelSpecJson, specDigest, numParams, hyperparameters } = signed;
+  const train = {
+    keyId,
+    runId,
+    round,
+    baseDigest,
+    nonce,
+    deadlineUnixMs,
+    modelSpecJson,
+    specDigest,
+    numParams,
+    hyperparameters,
+  };
+  return { train, signature: await key.sign(INSTRUCTION_TYP, signed) };
+}
