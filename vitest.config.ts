@@ -10,6 +10,7 @@ const packages = [
   'ledger',
   'aggregation',
   'audit',
+  'privacy',
   'model',
   'data',
 ];

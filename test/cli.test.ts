@@ -132,6 +132,24 @@ describe('silo simulate, as a newcomer runs it', () => {
     const { stdout: sim } = await run(process.execPath, [SILO, 'simulate', '--help']);
     expect(sim).toContain('--partition <scheme>');
     expect(sim).toContain('--insecure');
+    for (const flag of ['--attackers <n>', '--attack <mode>', '--strategy <name>', '--strategy-param <k=v>'])
+      expect(sim).toContain(flag);
+  });
+
+  it('refuses a bad attack or strategy before starting anything', async () => {
+    for (const args of [
+      ['--attackers', '2', '--attack', 'flip'],
+      ['--attackers', '2'],
+      ['--strategy', 'krum', '--strategy-param', 'f=x'],
+      ['--workers', '4', '--strategy', 'bulyan', '--strategy-param', 'f=1'],
+    ]) {
+      const failed = await run(process.execPath, [SILO, 'simulate', ...args, '--no-baseline']).then(
+        () => undefined,
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toMatch(/ERR_BAD_CONFIG/);
+    }
   });
 
   it('fails with a code and a reason on a bad partition', async () => {

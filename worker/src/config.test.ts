@@ -75,3 +75,20 @@ describe('workerConfigSchema', () => {
     expect(refused({ ...plain, tls: { ca: 'ca.crt', cert: 'w.crt' } })).toThrow(/tls\.key/);
   });
 });
+
+describe('workerConfigSchema attack (simulation only)', () => {
+  it('parses the attack into its typed form', () => {
+    const config = validateConfig(workerConfigSchema, { ...minimal, attack: 'scale:-10' }, 'worker.yaml');
+    expect(config.attack).toEqual({ kind: 'scale', factor: -10 });
+    expect(validateConfig(workerConfigSchema, minimal, 'worker.yaml').attack).toBeUndefined();
+  });
+
+  it('refuses an unknown attack with ERR_BAD_CONFIG naming the value', () => {
+    expect(() =>
+      validateConfig(workerConfigSchema, { ...minimal, attack: 'gaussian:-1' }, 'worker.yaml'),
+    ).toThrow(expect.objectContaining({ code: 'ERR_BAD_CONFIG' }));
+    expect(() =>
+      validateConfig(workerConfigSchema, { ...minimal, attack: 'gaussian:-1' }, 'worker.yaml'),
+    ).toThrow('"gaussian:-1"');
+  });
+});

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { policySchema } from './policy.js';
 import { parseVerifierKey } from '@silo/ledger';
 import { federationSecurityProblem, tlsFilesSchema } from '@silo/common';
+import { parseAttack } from './attack.js';
 
 const dataSchema = z.discriminatedUnion('kind', [
   z
@@ -30,6 +31,16 @@ const verifierKeyText = z.string().superRefine((text, ctx) => {
     parseVerifierKey(text);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: `not a note verifier key: ${(err as Error).message}` });
+  }
+});
+
+/** An attack as `parseAttack` reads it, checked at load so a typo fails naming the value. */
+const attackText = z.string().transform((text, ctx) => {
+  try {
+    return parseAttack(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
   }
 });
 
@@ -96,6 +107,13 @@ export const workerConfigSchema = z
       })
       .strict()
       .default({ giveUpMs: 30 * 60_000, initialDelayMs: 1_000, maxDelayMs: 60_000 }),
+    /**
+     * SIMULATION AND TESTING ONLY: makes this worker malicious (`sign-flip`, `scale:K`,
+     * `gaussian:SIGMA` or `label-flip`); it corrupts every update after training and signs it
+     * validly. `silo simulate --attackers F --attack MODE` sets it on the first F workers, to see
+     * how a strategy copes. Never set it on a real worker.
+     */
+    attack: attackText.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

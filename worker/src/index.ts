@@ -1,5 +1,6 @@
 export { Worker, backoffDelay, type WorkerEvents, type WorkerOptions, type WorkerRecords } from './worker.js';
 export { Trainer, type LocalTraining } from './trainer.js';
+export { attackDelta, attackSeed, flipLabels, formatAttack, parseAttack, type Attack } from './attack.js';
 export { fetchModel, uploadUpdate, updateWireSize, type FetchedModel } from './transfer.js';
 export { workerConfigSchema, type WorkerConfig } from './config.js';
 export { startWorkerFromConfig, type StartWorkerOptions } from './start.js';

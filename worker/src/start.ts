@@ -54,6 +54,7 @@ export async function startWorkerFromConfig(
       maxModelBytes: config.maxModelBytes,
       coordinatorKey,
       policy: config.policy,
+      attack: config.attack,
       records: {
         log: egressLog,
         ledgerKey: coordinatorKey,

@@ -11,6 +11,7 @@ import {
 } from '@silo/model';
 import { SiloError } from '@silo/common';
 import { layoutSize, subtract, type Layout } from '@silo/tensors';
+import { flipLabels, type Attack } from './attack.js';
 
 /** Hyper-parameters of one local training step, from a signed instruction. */
 export interface LocalTraining {
@@ -25,6 +26,8 @@ export interface LocalTraining {
 export class Trainer {
   readonly #models = new Map<string, tf.LayersModel>();
   readonly #data: TrainingData;
+  /** The data with flipped labels, made on the first `label-flip` round. */
+  #flipped: TrainingData | undefined;
 
   constructor(data: TrainingData) {
     this.#data = data;
@@ -35,18 +38,24 @@ export class Trainer {
     return this.#data.size;
   }
 
-  /** Trains from `base` and returns the delta (local − base) with the training metrics. */
+  /**
+   * Trains from `base` and returns the delta (local − base) with the training metrics. A
+   * `label-flip` attack (simulation only, see {@link Attack}) trains on flipped labels; other
+   * attacks act on the delta and are the caller's to apply.
+   */
   async train(
     base: Float32Array,
     layout: Layout,
     options: LocalTraining,
+    attack?: Attack,
   ): Promise<{ delta: Float32Array; result: TrainResult }> {
     const model = this.#model(options.modelSpecJson, options.seed);
     if (layoutSize(layout) !== base.length) {
       throw new SiloError('ERR_SHAPE_MISMATCH', 'global model layout does not match its bytes');
     }
     setFlatWeights(model, base);
-    const result = await trainLocal(model, this.#data, {
+    const data = attack?.kind === 'label-flip' ? (this.#flipped ??= flipLabels(this.#data)) : this.#data;
+    const result = await trainLocal(model, data, {
       epochs: options.epochs,
       batchSize: options.batchSize,
       learningRate: options.learningRate,

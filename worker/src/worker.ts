@@ -31,6 +31,7 @@ import {
 } from './receipt-fetcher.js';
 import { fetchModel, updateWireSize, uploadUpdate } from './transfer.js';
 import type { Trainer } from './trainer.js';
+import { attackDelta, attackSeed, formatAttack, type Attack } from './attack.js';
 
 export { backoffDelay } from './backoff.js';
 
@@ -97,6 +98,13 @@ export interface WorkerOptions {
   coordinatorKey?: VerifierKey | undefined;
   /** The owner's policy; instructions outside it are declined with ERR_POLICY. */
   policy?: Policy | undefined;
+  /**
+   * SIMULATION AND TESTING ONLY: makes this worker malicious. After local training and before
+   * signing, it corrupts its update as {@link Attack} says, so the update is still validly signed,
+   * as a compromised data owner's would be. For checking that robust strategies cope; never set
+   * it on a real worker. Default: none (an honest worker).
+   */
+  attack?: Attack | undefined;
 }
 
 /**
@@ -121,6 +129,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   constructor(options: WorkerOptions) {
     super();
     this.#o = options;
+    if (options.attack !== undefined)
+      options.logger.warn(
+        { attack: formatAttack(options.attack) },
+        'SIMULATION: this worker is malicious and corrupts every update it sends',
+      );
     this.#instructions = new InstructionVerifier(options.key.keyId, options.coordinatorKey, options.logger);
     this.#client = createFederationClient(options.coordinator, options.credentials, {
       'grpc.keepalive_time_ms': 30_000,
@@ -344,13 +357,25 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     const hyper = train.hyperparameters;
     const base = fromCanonicalBytes(model.bytes);
-    const { delta, result } = await this.#o.trainer.train(base, model.layout, {
-      modelSpecJson: train.modelSpecJson,
-      epochs: Number(hyper.epochs),
-      batchSize: Number(hyper.batchSize),
-      learningRate: Number(hyper.learningRate),
-      seed: Number(hyper.seed),
-    });
+    const attack = this.#o.attack;
+    const trained = await this.#o.trainer.train(
+      base,
+      model.layout,
+      {
+        modelSpecJson: train.modelSpecJson,
+        epochs: Number(hyper.epochs),
+        batchSize: Number(hyper.batchSize),
+        learningRate: Number(hyper.learningRate),
+        seed: Number(hyper.seed),
+      },
+      attack,
+    );
+    const { result } = trained;
+    // A simulated attacker corrupts its update here, before signing, so the signature is valid.
+    const delta =
+      attack === undefined
+        ? trained.delta
+        : attackDelta(attack, trained.delta, attackSeed(this.#o.key.keyId, train.runId, train.round));
     const bytes = toCanonicalBytes(delta);
     const manifest = {
       runId: train.runId,

@@ -12,6 +12,8 @@ import { PLAINTEXT_FEDERATION_WARNING, SiloError } from '@silo/common';
 import type { RunView } from '@silo/coordinator';
 import { loadMnist, parsePartitionScheme } from '@silo/data';
 import { buildModel, evaluate, initBackend, parseModelSpec, trainLocal } from '@silo/model';
+import { parseStrategyConfig, validateForRound, type StrategyConfig } from '@silo/aggregation';
+import { formatAttack, parseAttack, type Attack } from '@silo/worker';
 import { generateKeyPair, loadPublicJwk, writeKeyPair } from '@silo/signing';
 import { callApi, type ApiTarget } from '../api-client.js';
 import { initPki } from '../pki.js';
@@ -37,6 +39,64 @@ export interface SimulateOptions {
   out?: string;
   /** Plain-text federation plane instead of mTLS with a CA made for the simulation. */
   insecure?: boolean;
+  /** The first `attackers` workers are malicious and run {@link attack}. Default 0. */
+  attackers?: number;
+  /** What the attackers do: `sign-flip`, `scale:K`, `gaussian:SIGMA`, `label-flip`. */
+  attack?: string;
+  /** The run's aggregation strategy. Default `fedavg`. */
+  strategy?: string;
+  /** The strategy's parameters, `k=v` with numeric values, e.g. `f=3`. */
+  strategyParam?: string[];
+}
+
+/** The attack and strategy of a simulation, checked before anything starts. */
+interface Adversary {
+  attackers: number;
+  attack: Attack | undefined;
+  strategy: StrategyConfig;
+}
+
+/**
+ * Checks `--attackers/--attack/--strategy/--strategy-param` against each other and the worker
+ * count, so a mistake fails before Redis and the processes start.
+ *
+ * @throws SiloError `ERR_BAD_CONFIG` naming the value at fault.
+ */
+function parseAdversary(options: SimulateOptions): Adversary {
+  const attackers = options.attackers ?? 0;
+  if (!Number.isSafeInteger(attackers) || attackers < 0 || attackers > options.workers) {
+    throw new SiloError(
+      'ERR_BAD_CONFIG',
+      `--attackers must be 0 … ${options.workers} (the workers), got ${attackers}`,
+    );
+  }
+  const attack = options.attack === undefined ? undefined : parseAttack(options.attack);
+  if (attackers > 0 !== (attack !== undefined)) {
+    throw new SiloError('ERR_BAD_CONFIG', '--attackers F (F ≥ 1) and --attack MODE go together');
+  }
+  const params: Record<string, number> = {};
+  for (const pair of options.strategyParam ?? []) {
+    const match = /^([A-Za-z]\w*)=(.+)$/.exec(pair);
+    const value = Number(match?.[2]);
+    if (match === null || !Number.isFinite(value)) {
+      throw new SiloError(
+        'ERR_BAD_CONFIG',
+        `--strategy-param must be name=number, got ${JSON.stringify(pair)}`,
+      );
+    }
+    params[match[1]!] = value;
+  }
+  const strategy = parseStrategyConfig({ ...params, name: options.strategy ?? 'fedavg' });
+  validateForRound(strategy, options.workers);
+  return { attackers, attack, strategy };
+}
+
+/** `krum (f=3)`, `fedavg`. */
+function describeStrategy(strategy: StrategyConfig): string {
+  const params = Object.entries(strategy)
+    .filter(([key]) => key !== 'name')
+    .map(([key, value]) => `${key}=${String(value)}`);
+  return params.length === 0 ? strategy.name : `${strategy.name} (${params.join(', ')})`;
 }
 
 const SILO_BIN = fileURLToPath(new URL('../../bin/silo.js', import.meta.url));
@@ -105,6 +165,7 @@ function say(text: string): void {
 export async function simulate(options: SimulateOptions): Promise<RunView> {
   parsePartitionScheme(options.partition);
   const spec = parseModelSpec(options.model);
+  const adversary = parseAdversary(options);
   const redis = await ensureRedis(options.redisUrl);
   const dir = options.dir !== undefined ? resolve(options.dir) : await mkdtemp(join(tmpdir(), 'silo-sim-'));
   const prefix = `sim-${randomBytes(4).toString('hex')}`;
@@ -121,7 +182,11 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
     await mkdir(join(dir, 'logs'), { recursive: true });
     say(
       `Silo simulation: ${options.workers} workers, model ${options.model}, partition ${options.partition}, ` +
-        `${options.rounds} rounds × ${options.epochs} local epochs (batch ${options.batchSize}, lr ${options.lr})`,
+        `${options.rounds} rounds × ${options.epochs} local epochs (batch ${options.batchSize}, lr ${options.lr}), ` +
+        `strategy ${describeStrategy(adversary.strategy)}, ` +
+        (adversary.attack === undefined
+          ? 'no attackers'
+          : `${adversary.attackers} attackers (${formatAttack(adversary.attack)})`),
     );
     say(
       `Redis: ${redis.url}${redis.private ? ' (private, started for this simulation)' : ''}; files and logs in ${dir}`,
@@ -181,6 +246,7 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
           keyFile: w.privatePath,
           stateDir: join(dir, 'state', w.name),
           coordinatorKey: ready.verifierKey,
+          ...(index < adversary.attackers && options.attack !== undefined ? { attack: options.attack } : {}),
           data: {
             kind: 'mnist',
             partition: options.partition,
@@ -200,6 +266,7 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
       model: options.model,
       rounds: options.rounds,
       minWorkers: options.workers,
+      strategy: adversary.strategy,
       roundTimeoutMs: options.roundTimeoutMs,
       train: { epochs: options.epochs, batchSize: options.batchSize, learningRate: options.lr },
       seed: options.seed,
@@ -337,6 +404,22 @@ export function simulateCommand(program: Command): void {
     )
     .option('--out <dir>', 'export the final model to this directory')
     .option('--insecure', 'run the federation plane in plain text instead of mTLS with a CA made for the run')
+    .option('--attackers <n>', 'make the first N workers malicious (simulation only; see --attack)', int, 0)
+    .option(
+      '--attack <mode>',
+      'what the attackers send, validly signed: sign-flip | scale:K | gaussian:σ (noise) | label-flip (train on 9 − y)',
+    )
+    .option(
+      '--strategy <name>',
+      'aggregation: fedavg | median | trimmed-mean | krum | multi-krum | bulyan',
+      'fedavg',
+    )
+    .option(
+      '--strategy-param <k=v>',
+      'a numeric strategy parameter, repeatable: beta=0.2, f=3, m=5, clipNorm=1',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .action(async (options: SimulateOptions) => {
       await simulate(options);
     });
