@@ -1,11 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import {
-  PLAINTEXT_FEDERATION_WARNING,
-  federationSecurity,
-  loadTlsFiles,
-  type FederationSecurityConfig,
-  type Logger,
-} from '@silo/common';
+import { federationTlsMaterial, type FederationSecurityConfig, type Logger } from '@silo/common';
 
 /**
  * Credentials of the federation plane's gRPC server: with `tls`, mTLS that requires every client
@@ -19,12 +13,8 @@ export async function federationServerCredentials(
   config: FederationSecurityConfig,
   logger: Logger,
 ): Promise<grpc.ServerCredentials> {
-  const security = federationSecurity(config);
-  if (security.kind === 'insecure') {
-    logger.warn(PLAINTEXT_FEDERATION_WARNING);
-    return grpc.ServerCredentials.createInsecure();
-  }
-  const { ca, cert, key } = await loadTlsFiles(security.files);
+  const tls = await federationTlsMaterial(config, logger);
+  if (tls === undefined) return grpc.ServerCredentials.createInsecure();
   // The third argument defaults to false, which would accept clients without a certificate.
-  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
+  return grpc.ServerCredentials.createSsl(tls.ca, [{ cert_chain: tls.cert, private_key: tls.key }], true);
 }

@@ -1,11 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import {
-  PLAINTEXT_FEDERATION_WARNING,
-  federationSecurity,
-  loadTlsFiles,
-  type FederationSecurityConfig,
-  type Logger,
-} from '@silo/common';
+import { federationTlsMaterial, type FederationSecurityConfig, type Logger } from '@silo/common';
 
 /**
  * Credentials of the worker's channel to the coordinator: with `tls`, mTLS that trusts only
@@ -19,11 +13,7 @@ export async function federationChannelCredentials(
   config: FederationSecurityConfig,
   logger: Logger,
 ): Promise<grpc.ChannelCredentials> {
-  const security = federationSecurity(config);
-  if (security.kind === 'insecure') {
-    logger.warn(PLAINTEXT_FEDERATION_WARNING);
-    return grpc.credentials.createInsecure();
-  }
-  const { ca, cert, key } = await loadTlsFiles(security.files);
-  return grpc.credentials.createSsl(ca, key, cert);
+  const tls = await federationTlsMaterial(config, logger);
+  if (tls === undefined) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(tls.ca, tls.key, tls.cert);
 }

@@ -71,6 +71,25 @@ export function federationSecurity(config: FederationSecurityConfig): Federation
 }
 
 /**
+ * The TLS material of the federation plane, or `undefined` for plain text (after logging
+ * {@link PLAINTEXT_FEDERATION_WARNING}): the part the server and the worker's channel share.
+ *
+ * @throws SiloError `ERR_BAD_CONFIG` naming `tls` when neither or both are configured, or naming
+ *   the file that cannot be read or used.
+ */
+export async function federationTlsMaterial(
+  config: FederationSecurityConfig,
+  logger: { warn(message: string): void },
+): Promise<TlsMaterial | undefined> {
+  const security = federationSecurity(config);
+  if (security.kind === 'insecure') {
+    logger.warn(PLAINTEXT_FEDERATION_WARNING);
+    return undefined;
+  }
+  return loadTlsFiles(security.files);
+}
+
+/**
  * `schema` with `insecure: true` set before validation: what the `--insecure` command-line flag
  * does to a configuration file. A file that also has `tls` is then refused as giving both.
  */

@@ -13,6 +13,7 @@ export { createRng } from './random.js';
 export {
   PLAINTEXT_FEDERATION_WARNING,
   federationSecurity,
+  federationTlsMaterial,
   federationSecurityProblem,
   forcingInsecure,
   loadTlsFiles,
