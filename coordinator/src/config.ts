@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { strategyConfigSchema, validateForRound } from '@silo/aggregation';
+import { STRATEGY_NAMES, strategyConfigSchema, validateForRound } from '@silo/aggregation';
 import { federationSecurityProblem, tlsFilesSchema } from '@silo/common';
 
 /** A listening address; port 0 picks a free port. */
@@ -88,19 +88,10 @@ const modelSchema = z.union([
   z.object({ kind: z.literal('topology'), topology: z.record(z.string(), z.unknown()) }).strict(),
 ]);
 
-/** The strategies the coordinator runs today (FedProx needs its proximal term in the workers' training). */
-const COORDINATOR_STRATEGIES: ReadonlySet<string> = new Set([
-  'fedavg',
-  'fedavgm',
-  'fedadam',
-  'fedyogi',
-  'fedadagrad',
-  'median',
-  'trimmed-mean',
-  'krum',
-  'multi-krum',
-  'bulyan',
-]);
+/** The strategies the coordinator runs: all but FedProx, whose proximal term belongs in the workers' training. */
+const COORDINATOR_STRATEGIES: ReadonlySet<string> = new Set(
+  STRATEGY_NAMES.filter((name) => name !== 'fedprox'),
+);
 
 /** A whole number of workers, or a percentage such as `'25%'` of a group counted at run time. */
 const countOrShare = z.union([

@@ -24,3 +24,4 @@ export {
 export type { RoundSummary, RunRecord, AcceptedUpdate, RejectedUpdate } from './state.js';
 export { checkRedisDurability, type RedisDurability } from './redis-check.js';
 export { federationServerCredentials } from './tls.js';
+export { DiskBlobStore, type BlobStore } from './blob-store.js';

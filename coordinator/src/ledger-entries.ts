@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { AGGREGATE_RECORD_TYP, encodeEntry, type AggregateRecord } from '@silo/ledger';
 import type { EnrolledWorker, FlattenedJws, SigningKey } from '@silo/signing';
+import { sha256Hex } from '@silo/tensors';
 import type { AcceptedUpdate, RejectedUpdate, RunRecord, RunStatus } from './state.js';
 
 // Builders of the entries the coordinator queues in the ledger outbox. They run before the Redis
@@ -42,8 +42,7 @@ export function rejectionEntry(
   rejection: RejectedUpdate,
   manifest: FlattenedJws | undefined,
 ): Uint8Array {
-  const digest =
-    manifest === undefined ? null : createHash('sha256').update(JSON.stringify(manifest)).digest('hex');
+  const digest = manifest === undefined ? null : sha256Hex(Buffer.from(JSON.stringify(manifest), 'utf8'));
   return encodeEntry({
     type: 'rejection',
     runId,

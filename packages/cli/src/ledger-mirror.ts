@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SiloError } from '@silo/common';
+import { DiskBlobStore } from '@silo/coordinator';
 import {
   LedgerStore,
   decodeEntry,
@@ -10,6 +10,7 @@ import {
   verifyConsistency,
   type Checkpoint,
 } from '@silo/ledger';
+import { sha256Hex } from '@silo/tensors';
 import { callApi, downloadBytes, type ApiTarget } from './api-client.js';
 
 /** What {@link mirrorLedger} did. */
@@ -64,6 +65,7 @@ export async function mirrorLedger(
   }
   const key = parseVerifierKey(pinned);
   const store = await LedgerStore.open(dir);
+  const blobs = new DiskBlobStore(join(dir, 'blobs'));
   try {
     const from = store.size;
     const result: MirrorResult = {
@@ -96,7 +98,7 @@ export async function mirrorLedger(
         const entry = fromB64(text);
         await store.append(entry);
         for (const digest of blobsOf(entry, start)) {
-          const fetched = await fetchBlob(target, join(dir, 'blobs'), digest);
+          const fetched = await fetchBlob(target, blobs, digest);
           if (fetched > 0) {
             result.blobsFetched += 1;
             result.blobBytes += fetched;
@@ -180,31 +182,15 @@ function blobsOf(bytes: Uint8Array, index: number): string[] {
   }
 }
 
-/** Fetches one blob unless present, checks its digest and writes it atomically; returns bytes fetched. */
-async function fetchBlob(target: ApiTarget, dir: string, digest: string): Promise<number> {
-  const path = join(dir, digest);
-  if (
-    await stat(path).then(
-      () => true,
-      () => false,
-    )
-  )
-    return 0;
+/** Fetches one blob unless the mirror has it, checking its digest; returns the bytes fetched. */
+async function fetchBlob(target: ApiTarget, blobs: DiskBlobStore, digest: string): Promise<number> {
+  if (await blobs.has(digest)) return 0;
   const { bytes } = await downloadBytes(target, `/v1/blobs/${digest}`);
-  const actual = createHash('sha256').update(bytes).digest('hex');
+  const actual = sha256Hex(bytes);
   if (actual !== digest) {
     throw new SiloError('ERR_DIGEST_MISMATCH', `blob ${digest} arrived with digest ${actual}`);
   }
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.tmp-${digest}-${randomBytes(6).toString('hex')}`);
-  const file = await open(temp, 'wx', 0o644);
-  try {
-    await file.writeFile(bytes);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temp, path);
+  await blobs.put(bytes);
   return bytes.byteLength;
 }
 
