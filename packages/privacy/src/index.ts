@@ -9,3 +9,10 @@ export {
   parseDpConfig,
   noiseStdForSum,
 } from './dp-fedavg.js';
+export {
+  type DpUpdate,
+  type DpMeanOptions,
+  type DpRoundParameters,
+  dpMeanDelta,
+  epsilonOfRounds,
+} from './dp-round.js';
