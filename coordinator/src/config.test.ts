@@ -23,6 +23,40 @@ describe('run config', () => {
     );
   });
 
+  it('takes differential privacy only where its guarantee holds', () => {
+    const dp = 'privacy: { clipNorm: 1, noiseMultiplier: 1.1, delta: 1.0e-5, maxEpsilon: 8 }\n';
+    const run = parseConfig(runConfigSchema, `model: mlp\nrounds: 2\n${dp}`, 'r');
+    expect(run.privacy).toEqual({
+      clipNorm: 1,
+      noiseMultiplier: 1.1,
+      delta: 1e-5,
+      maxEpsilon: 8,
+      mode: 'central',
+    });
+    const refused =
+      (extra: string): (() => unknown) =>
+      () =>
+        parseConfig(runConfigSchema, `model: mlp\nrounds: 2\n${extra}`, 'r');
+    expect(refused(`${dp}strategy: { name: median }\n`)).toThrow(
+      /strategy over the mean delta .* not median/,
+    );
+    expect(refused(`${dp}strategy: { name: fedavg, clipNorm: 3 }\n`)).toThrow(
+      /privacy.clipNorm, not the strategy/,
+    );
+    expect(refused(`${dp}onQuorumFailure: { action: retry }\n`)).toThrow(/use 'fail' with privacy/);
+    expect(refused('privacy: { clipNorm: 1, noiseMultiplier: 0, delta: 1.0e-5 }\n')).toThrow(
+      /noiseMultiplier: must be positive/,
+    );
+    expect(refused('privacy: { clipNorm: 1, noiseMultiplier: 1, delta: 0.5 }\n')).toThrow(/delta/);
+    expect(refused('privacy: { clipNorm: 1, noiseMultiplier: 1, delta: 1.0e-5, sigma: 2 }\n')).toThrow(
+      /sigma/,
+    );
+    expect(
+      parseConfig(runConfigSchema, `model: mlp\nrounds: 2\n${dp}strategy: { name: fedadam }\n`, 'r').strategy
+        .name,
+    ).toBe('fedadam');
+  });
+
   it('takes the sample and the quorum as counts or shares, and a quorum-failure policy', () => {
     const run = parseConfig(
       runConfigSchema,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { STRATEGY_NAMES, strategyConfigSchema, validateForRound } from '@silo/aggregation';
 import { federationSecurityProblem, tlsFilesSchema } from '@silo/common';
+import { dpConfigSchema } from '@silo/privacy';
 
 /** A listening address; port 0 picks a free port. */
 function listenSchema(port: number) {
@@ -93,6 +94,15 @@ const COORDINATOR_STRATEGIES: ReadonlySet<string> = new Set(
   STRATEGY_NAMES.filter((name) => name !== 'fedprox'),
 );
 
+/** Strategies that take the round's mean delta, which differential privacy replaces with a noised one. */
+const PRIVATE_STRATEGIES: ReadonlySet<string> = new Set([
+  'fedavg',
+  'fedavgm',
+  'fedadam',
+  'fedyogi',
+  'fedadagrad',
+]);
+
 /** A whole number of workers, or a percentage such as `'25%'` of a group counted at run time. */
 const countOrShare = z.union([
   z.number().int().min(1),
@@ -170,6 +180,15 @@ export const runConfigSchema = z
       .min(0)
       .max(2 ** 31 - 1)
       .default(0),
+    /**
+     * Worker-level differential privacy (DP-FedAvg): each update clipped to `clipNorm`, Gaussian
+     * noise of σ = `noiseMultiplier` × `clipNorm` on the sum (`mode: 'central'`, added by the
+     * coordinator and logged for auditors), or shared out among the workers (`'local'`: each adds
+     * its share before signing). ε at `delta` is accounted after every round (Rényi DP of the
+     * sampled Gaussian mechanism, q = sampled ÷ online), written in the aggregate record, and the
+     * run completes early rather than open a round that would take ε past `maxEpsilon`.
+     */
+    privacy: dpConfigSchema.optional(),
     /** Held-out data the coordinator evaluates each new global model on (the model team's own). */
     evaluation: z
       .object({
@@ -198,7 +217,36 @@ export const runConfigSchema = z
     ) {
       ctx.addIssue({ code: 'custom', path: ['minUpdates'], message: 'cannot exceed workersPerRound' });
     }
+    if (run.privacy !== undefined) privacyProblems(run).forEach((issue) => ctx.addIssue(issue));
   });
 
 /** A validated, defaulted run configuration. */
 export type RunConfig = z.output<typeof runConfigSchema>;
+
+/** What differential privacy cannot be combined with, as config issues. */
+function privacyProblems(run: {
+  strategy: { name: string; clipNorm?: number | undefined };
+  onQuorumFailure: { action: string };
+  privacy?: { noiseMultiplier: number } | undefined;
+}): { code: 'custom'; path: string[]; message: string }[] {
+  const issues: { code: 'custom'; path: string[]; message: string }[] = [];
+  const issue = (path: string[], message: string) => issues.push({ code: 'custom', path, message });
+  if (!PRIVATE_STRATEGIES.has(run.strategy.name))
+    issue(
+      ['strategy'],
+      `differential privacy needs a strategy over the mean delta (${[...PRIVATE_STRATEGIES].join(', ')}), not ${run.strategy.name}`,
+    );
+  if (run.strategy.clipNorm !== undefined)
+    issue(
+      ['strategy', 'clipNorm'],
+      "with differential privacy, clip with privacy.clipNorm, not the strategy's",
+    );
+  if (run.privacy !== undefined && !(run.privacy.noiseMultiplier > 0))
+    issue(['privacy', 'noiseMultiplier'], 'must be positive: without noise there is no guarantee to account');
+  if (run.onQuorumFailure.action === 'retry')
+    issue(
+      ['onQuorumFailure'],
+      "a retried round samples more workers than the accountant's sampling rate covers; use 'fail' with privacy",
+    );
+  return issues;
+}

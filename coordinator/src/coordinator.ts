@@ -50,6 +50,8 @@ export interface RunView {
   rounds: number;
   checkpoint: string;
   error?: string;
+  /** Why the run completed before its last configured round (its privacy budget). */
+  reason?: string;
   createdAt: number;
   history: RoundSummary[];
 }
@@ -329,6 +331,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       history: await this.state.history(id),
     };
     if (run.error !== undefined) view.error = run.error;
+    if (run.reason !== undefined) view.reason = run.reason;
     return view;
   }
 

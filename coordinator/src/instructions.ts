@@ -1,6 +1,12 @@
-import { INSTRUCTION_TYP, type IInstruction, type SignedTrainInstruction } from '@silo/protocol';
+import {
+  INSTRUCTION_TYP,
+  type IInstruction,
+  type InstructionPrivacy,
+  type SignedTrainInstruction,
+} from '@silo/protocol';
 import type { SigningKey } from '@silo/signing';
 import { layoutSize } from '@silo/tensors';
+import type { RunConfig } from './config.js';
 import type { StateStore } from './state.js';
 
 /**
@@ -40,8 +46,9 @@ export async function trainInstruction(
       batchSize: run.config.train.batchSize,
       learningRate: run.config.train.learningRate,
       seed: run.config.seed * 100_003 + round,
+      ...(run.config.strategy.name === 'fedprox' ? { proximalMu: run.config.strategy.mu } : {}),
     },
-    privacy: null,
+    privacy: instructionPrivacy(run.config.privacy, record.privacy?.shares),
     issuedAt: Date.now(),
   };
   const { baseDigest, deadlineUnixMs, modelSpecJson, specDigest, numParams, hyperparameters } = signed;
@@ -58,4 +65,11 @@ export async function trainInstruction(
     hyperparameters,
   };
   return { train, signature: await key.sign(INSTRUCTION_TYP, signed) };
+}
+
+/** What a worker must apply of a run's differential privacy; null for a run without. */
+function instructionPrivacy(dp: RunConfig['privacy'], shares: number | undefined): InstructionPrivacy | null {
+  if (dp === undefined) return null;
+  const { mode, clipNorm, noiseMultiplier, delta } = dp;
+  return { mode, clipNorm, noiseMultiplier, delta, ...(mode === 'local' ? { shares: shares ?? 1 } : {}) };
 }

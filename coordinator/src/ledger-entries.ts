@@ -17,7 +17,7 @@ export function runEntry(run: RunRecord, coordinatorKeyId: string): Uint8Array {
     layout: run.layout.map((t) => ({ name: t.name, shape: [...t.shape] })),
     initialCheckpoint: run.checkpoint,
     strategy: run.config.strategy,
-    privacy: null,
+    privacy: run.config.privacy ?? null,
     coordinatorKeyId,
   });
 }
@@ -70,7 +70,7 @@ export function runEndedEntry(
   status: Exclude<RunStatus, 'running'>,
   at: number,
   error?: string,
-  final?: { round: number; checkpoint: string },
+  final?: { round: number; checkpoint: string; reason?: string },
 ): Uint8Array {
   return encodeEntry({
     type: 'run-ended',
@@ -79,6 +79,7 @@ export function runEndedEntry(
     round: final?.round ?? run.round,
     checkpoint: final?.checkpoint ?? run.checkpoint,
     ...(error === undefined ? {} : { error }),
+    ...(final?.reason === undefined ? {} : { reason: final.reason }),
     at,
   });
 }

@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { SiloError, type Logger } from '@silo/common';
-import { createStrategy, decodeState, encodeState, type ClientUpdate } from '@silo/aggregation';
+import {
+  createStrategy,
+  decodeState,
+  encodeState,
+  type AggregateResult,
+  type ClientUpdate,
+  type Strategy,
+  type StrategyState,
+} from '@silo/aggregation';
+import type { AggregateRecord } from '@silo/ledger';
+import { dpMeanDelta, epsilonOfRounds, gaussianNoise } from '@silo/privacy';
 import { fromCanonicalBytes, layoutSize, toCanonicalBytes } from '@silo/tensors';
 import type { SigningKey } from '@silo/signing';
 import type { BlobStore } from './blob-store.js';
@@ -10,7 +20,7 @@ import { aggregateEntry, runEndedEntry } from './ledger-entries.js';
 import type { Evaluator } from './evaluator.js';
 import { sampleWorkers, type RoundJobData, type RoundScheduler, type RoundSteps } from './scheduler.js';
 import { resolveCount } from './config.js';
-import type { RoundRecord, RoundSummary, RunRecord, StateStore } from './state.js';
+import type { RoundPrivacy, RoundRecord, RoundSummary, RunRecord, StateStore } from './state.js';
 
 /** Events the round engine emits in this process. */
 export interface RoundEvents {
@@ -87,10 +97,21 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     const openedAt = Date.now();
     const deadline = openedAt + run.config.roundTimeoutMs;
     const quorum = resolveCount(run.config.minUpdates, sampled.length);
+    const privacy = roundPrivacy(run, online.length, sampled.length, quorum);
+    if (privacy !== undefined && (await this.#overBudget(run, round, privacy))) return 'skipped';
     const fresh = await state.openRound(
       runId,
       round,
-      { status: 'collecting', base: run.checkpoint, openedAt, deadline, sampled, quorum, attempt: 0 },
+      {
+        status: 'collecting',
+        base: run.checkpoint,
+        openedAt,
+        deadline,
+        sampled,
+        quorum,
+        attempt: 0,
+        ...(privacy === undefined ? {} : { privacy }),
+      },
       nonces,
     );
     const record = fresh ? { sampled } : await state.getRound(runId, round);
@@ -99,6 +120,46 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     this.#o.logger.info({ runId, round, sampled: sampled.length }, 'round opened');
     this.emit('round-opened', { runId, round, sampled });
     return 'opened';
+  }
+
+  /**
+   * With a privacy budget: completes the run, rather than open `round`, when releasing it would
+   * take ε past `maxEpsilon`. Returns true when the run was ended here.
+   */
+  async #overBudget(run: RunRecord, round: number, privacy: RoundPrivacy): Promise<boolean> {
+    const dp = run.config.privacy;
+    if (dp?.maxEpsilon === undefined) return false;
+    const spent = await this.#privateRounds(run.id);
+    const next = { samplingRate: privacy.samplingRate, noiseMultiplier: dp.noiseMultiplier };
+    const epsilon = epsilonOfRounds([...spent, next], dp.delta);
+    if (epsilon <= dp.maxEpsilon) return false;
+    const before = spent.length === 0 ? 0 : epsilonOfRounds(spent, dp.delta);
+    const reason =
+      `privacy budget: round ${round} would take ε from ${before.toFixed(4)} to ${epsilon.toFixed(4)} ` +
+      `at δ = ${dp.delta}, past maxEpsilon ${dp.maxEpsilon}`;
+    const ended = await this.#o.state.endRun(
+      run.id,
+      'completed',
+      undefined,
+      (r, at) =>
+        runEndedEntry(r, 'completed', at, undefined, { round: round - 1, checkpoint: r.checkpoint, reason }),
+      reason,
+    );
+    this.#o.ledgerChanged();
+    if (ended) {
+      this.#o.logger.info({ runId: run.id, round, epsilon: before }, reason);
+      this.emit('run-ended', { runId: run.id, status: 'completed' });
+    }
+    return true;
+  }
+
+  /** The accountant's view of the rounds a run has released so far. */
+  async #privateRounds(runId: string): Promise<{ samplingRate: number; noiseMultiplier: number }[]> {
+    return (await this.#o.state.history(runId)).flatMap((summary) =>
+      summary.privacy === undefined
+        ? []
+        : [{ samplingRate: summary.privacy.samplingRate, noiseMultiplier: summary.privacy.noiseMultiplier }],
+    );
   }
 
   /**
@@ -230,7 +291,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     const stateIn = strategy.stateful ? (run.strategyState ?? null) : undefined;
     const serverState =
       stateIn === null || stateIn === undefined ? undefined : decodeState(await blobs.get(stateIn), length);
-    const result = strategy.aggregate(base, updates, serverState);
+    const { result, privacy } = await this.#combine(run, record, strategy, base, updates, serverState);
     const stateOut =
       strategy.stateful && result.state !== undefined
         ? await blobs.put(encodeState(result.state))
@@ -250,6 +311,15 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
       rejected,
       trainLoss: mean('loss'),
       trainAccuracy: mean('accuracy'),
+      ...(privacy === undefined
+        ? {}
+        : {
+            privacy: {
+              samplingRate: privacy.samplingRate,
+              noiseMultiplier: privacy.noiseMultiplier,
+              epsilon: privacy.epsilon,
+            },
+          }),
       durationMs: 0,
       closedAt: 0,
     };
@@ -287,6 +357,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
         ...(strategy.stateful
           ? { stateIn: stateIn ?? null, ...(stateOut === undefined ? {} : { stateOut }) }
           : {}),
+        ...(privacy === undefined ? {} : { privacy }),
         closedAt: summary.closedAt,
       }),
       ...(last
@@ -313,9 +384,83 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     await this.#openNext(runId, round);
   }
 
+  /**
+   * The strategy's aggregate of the round. With differential privacy the strategy is given one
+   * update, the noised mean delta of DP-FedAvg (clipped, with the noise stored as a blob for
+   * auditors in central mode), and the privacy record of the round comes back with it.
+   */
+  async #combine(
+    run: RunRecord,
+    record: RoundRecord,
+    strategy: Strategy,
+    base: Float32Array,
+    updates: ClientUpdate[],
+    serverState: StrategyState | undefined,
+  ): Promise<{ result: AggregateResult; privacy?: NonNullable<AggregateRecord['privacy']> }> {
+    const dp = run.config.privacy;
+    if (dp === undefined) return { result: strategy.aggregate(base, updates, serverState) };
+    const sampling = record.privacy;
+    if (sampling === undefined)
+      throw new SiloError(
+        'ERR_INTERNAL',
+        `round ${run.round} of private run ${run.id} has no sampling record`,
+      );
+    const noise =
+      dp.mode === 'central' ? gaussianNoise(base.length, dp.noiseMultiplier * dp.clipNorm) : undefined;
+    const noiseDigest = noise === undefined ? null : await this.#o.blobs.put(toCanonicalBytes(noise));
+    const mean = dpMeanDelta(
+      updates,
+      { clipNorm: dp.clipNorm, mode: dp.mode, denominator: sampling.denominator },
+      noise,
+    );
+    const totalExamples = updates.reduce((sum, u) => sum + u.numExamples, 0);
+    const combined = strategy.aggregate(
+      base,
+      [{ keyId: 'dp-mean', numExamples: totalExamples, delta: mean }],
+      serverState,
+    );
+    const spent = await this.#privateRounds(run.id);
+    const epsilon = epsilonOfRounds(
+      [...spent, { samplingRate: sampling.samplingRate, noiseMultiplier: dp.noiseMultiplier }],
+      dp.delta,
+    );
+    return {
+      result: { ...combined, numUpdates: updates.length },
+      privacy: {
+        mode: dp.mode,
+        clipNorm: dp.clipNorm,
+        noiseMultiplier: dp.noiseMultiplier,
+        delta: dp.delta,
+        population: sampling.population,
+        samplingRate: sampling.samplingRate,
+        denominator: sampling.denominator,
+        ...(sampling.shares === undefined ? {} : { shares: sampling.shares }),
+        noise: noiseDigest,
+        epsilon,
+      },
+    };
+  }
+
   async #openNext(runId: string, round: number): Promise<void> {
     const run = await this.#o.state.getRun(runId);
     if (run.status === 'running' && run.round === round + 1)
       await this.#jobs.schedule('open', { runId, round: round + 1 });
   }
+}
+
+/** The sampling a private round is accounted with; `undefined` for a run without privacy. */
+function roundPrivacy(
+  run: RunRecord,
+  population: number,
+  sampled: number,
+  quorum: number,
+): RoundPrivacy | undefined {
+  const dp = run.config.privacy;
+  if (dp === undefined) return undefined;
+  return {
+    population,
+    samplingRate: Math.min(1, sampled / population),
+    denominator: sampled,
+    ...(dp.mode === 'local' ? { shares: quorum } : {}),
+  };
 }

@@ -22,6 +22,8 @@ export interface RunRecord {
   createdAt: number;
   updatedAt: number;
   error?: string;
+  /** Why a run completed before its last configured round (its privacy budget, say). */
+  reason?: string;
   /** Blob digest of the strategy's server state after the last round, for stateful strategies. */
   strategyState?: string;
 }
@@ -39,6 +41,8 @@ export interface RoundSummary {
   trainAccuracy: number;
   evalLoss?: number;
   evalAccuracy?: number;
+  /** Differential privacy of the round: what the accountant needs, and ε spent up to and including it. */
+  privacy?: { samplingRate: number; noiseMultiplier: number; epsilon: number };
   durationMs: number;
   closedAt: number;
 }
@@ -78,6 +82,20 @@ export interface RoundRecord {
   quorum: number;
   /** 0 for the first deadline, then one more per retry. */
   attempt: number;
+  /** For a run with differential privacy: the sampling the accountant counts, fixed at open. */
+  privacy?: RoundPrivacy;
+}
+
+/** How a private round was sampled. */
+export interface RoundPrivacy {
+  /** Workers online when the round was sampled. */
+  population: number;
+  /** q = sampled / population. */
+  samplingRate: number;
+  /** Workers sampled: the fixed denominator of the noised mean. */
+  denominator: number;
+  /** Local mode: workers among whom the noise is shared (the quorum). */
+  shares?: number;
 }
 
 /** A worker that currently holds a Join stream. */
@@ -256,6 +274,7 @@ export class StateStore {
       updatedAt: Number(h['updatedAt']),
     };
     if (h['error'] !== undefined) record.error = h['error'];
+    if (h['reason'] !== undefined) record.reason = h['reason'];
     if (h['strategyState'] !== undefined && h['strategyState'] !== '')
       record.strategyState = h['strategyState'];
     return record;
@@ -274,12 +293,14 @@ export class StateStore {
     status: Exclude<RunStatus, 'running'>,
     error: string | undefined,
     entryFor: (run: RunRecord, at: number) => Uint8Array,
+    reason?: string,
   ): Promise<boolean> {
     const run = await this.getRun(id);
     if (run.status !== 'running') return false;
     const at = Date.now();
     const fields: Record<string, string> = { status, updatedAt: String(at) };
     if (error !== undefined) fields['error'] = error;
+    if (reason !== undefined) fields['reason'] = reason;
     const index = await this.#redis.siloEndRun(
       this.#run(id),
       ...this.#ledgerKeys,
@@ -311,6 +332,7 @@ export class StateStore {
       sampled: JSON.stringify(record.sampled),
       quorum: String(record.quorum),
       attempt: String(record.attempt),
+      ...(record.privacy === undefined ? {} : { privacy: JSON.stringify(record.privacy) }),
     });
     if (nonces.size > 0) tx.hset(`${key}:nonces`, Object.fromEntries(nonces));
     await tx.exec();
@@ -329,6 +351,9 @@ export class StateStore {
       sampled,
       quorum: h['quorum'] === undefined ? sampled.length : Number(h['quorum']),
       attempt: Number(h['attempt'] ?? 0),
+      ...(h['privacy'] === undefined
+        ? {}
+        : { privacy: parseJson<RoundPrivacy>(h['privacy'], 'round privacy') }),
     };
   }
 

@@ -1,6 +1,11 @@
 import { SiloError, type Logger } from '@silo/common';
 import type { VerifierKey } from '@silo/ledger';
-import { INSTRUCTION_TYP, type Instruction, type SignedTrainInstruction } from '@silo/protocol';
+import {
+  INSTRUCTION_TYP,
+  type Instruction,
+  type InstructionPrivacy,
+  type SignedTrainInstruction,
+} from '@silo/protocol';
 import { keyIdOf, verifySigned, type FlattenedJws, type PublicJwk } from '@silo/signing';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -42,7 +47,7 @@ export class InstructionVerifier {
           'no coordinator key pinned: instructions are acted on without checking their signature',
         );
       }
-      return unsignedContent(instruction);
+      return unsignedContent(instruction, this.#keyId);
     }
     const jws = instruction.signature as FlattenedJws | null | undefined;
     if (jws === null || jws === undefined)
@@ -61,8 +66,25 @@ export class InstructionVerifier {
   }
 }
 
-/** The instruction's plain fields, for a worker that pins no key (tests, embedding). */
-function unsignedContent(instruction: Instruction): SignedTrainInstruction {
+/**
+ * The instruction's content for a worker that pins no key (tests, embedding): the signed payload
+ * read without checking its signature when there is one (it alone carries the privacy
+ * settings), else the plain fields.
+ */
+function unsignedContent(instruction: Instruction, keyId: string): SignedTrainInstruction {
+  const jws = instruction.signature as FlattenedJws | null | undefined;
+  if (jws !== null && jws !== undefined && typeof jws.payload === 'string') {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8'));
+    } catch (err) {
+      throw new SiloError('ERR_BAD_INPUT', 'the instruction payload is not JSON', { cause: err });
+    }
+    const signed = parseSignedTrain(payload);
+    if (signed.keyId !== keyId)
+      throw new SiloError('ERR_BAD_INPUT', `the instruction is addressed to ${signed.keyId.slice(0, 64)}`);
+    return signed;
+  }
   const t = instruction.train;
   if (t === null || t === undefined) throw new SiloError('ERR_BAD_INPUT', 'not a train instruction');
   const h = t.hyperparameters;
@@ -115,7 +137,27 @@ function parseSignedTrain(value: unknown): SignedTrainInstruction {
     Number.isInteger(h.epochs) &&
     Number.isInteger(h.batchSize) &&
     Number.isFinite(h.learningRate) &&
-    Number.isInteger(h.seed);
+    Number.isInteger(h.seed) &&
+    (h.proximalMu === undefined || (Number.isFinite(h.proximalMu) && h.proximalMu >= 0)) &&
+    validPrivacy(v.privacy);
   if (!ok) throw new SiloError('ERR_BAD_INPUT', 'the instruction is malformed');
   return v as SignedTrainInstruction;
+}
+
+/** Null, or DP settings a worker can apply: a positive clip norm, noise, δ in (0, 1), shares in local mode. */
+function validPrivacy(value: InstructionPrivacy | null | undefined): boolean {
+  if (value === null) return true;
+  if (typeof value !== 'object') return false;
+  const p = value as Partial<Record<keyof InstructionPrivacy, unknown>>;
+  const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
+  return (
+    (p.mode === 'central' || p.mode === 'local') &&
+    positive(p.clipNorm) &&
+    positive(p.noiseMultiplier) &&
+    positive(p.delta) &&
+    (p.delta as number) < 1 &&
+    (p.mode === 'central'
+      ? p.shares === undefined
+      : Number.isSafeInteger(p.shares) && (p.shares as number) >= 1)
+  );
 }

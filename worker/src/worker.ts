@@ -18,6 +18,7 @@ import {
   type SignedTrainInstruction,
 } from '@silo/protocol';
 import { signManifest, type FlattenedJws, type SigningKey, type UpdateManifest } from '@silo/signing';
+import { privatizeDelta } from '@silo/privacy';
 import { InstructionVerifier } from './instructions.js';
 import { policyRefusal, type Policy, type TrainedRound } from './policy.js';
 import { fromCanonicalBytes, sha256Hex, toCanonicalBytes } from '@silo/tensors';
@@ -371,11 +372,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       attack,
     );
     const { result } = trained;
+    const privateDelta =
+      train.privacy === null ? trained.delta : privatizeDelta(trained.delta, train.privacy);
     // A simulated attacker corrupts its update here, before signing, so the signature is valid.
     const delta =
       attack === undefined
-        ? trained.delta
-        : attackDelta(attack, trained.delta, attackSeed(this.#o.key.keyId, train.runId, train.round));
+        ? privateDelta
+        : attackDelta(attack, privateDelta, attackSeed(this.#o.key.keyId, train.runId, train.round));
     const bytes = toCanonicalBytes(delta);
     const manifest = {
       runId: train.runId,

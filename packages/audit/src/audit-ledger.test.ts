@@ -94,6 +94,7 @@ describe('auditLedger on an intact ledger', () => {
       aggregates: 3,
       blobs: 3 + 8 + 1, // each round's base, each update, the final checkpoint
       recompute: 3,
+      privacy: 0, // the fixture's run has no differential privacy
       'run-ended': 1,
       rejections: 1,
       declines: 0,

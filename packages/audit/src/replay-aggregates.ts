@@ -15,7 +15,9 @@ import {
 } from '@silo/ledger';
 import { verifySigned, type FlattenedJws } from '@silo/signing';
 import { sha256Hex, toCanonicalBytes } from '@silo/tensors';
+import { dpMeanDelta } from '@silo/privacy';
 import { readBlobBytes, readWeightsBlob } from './blobs.js';
+import { privacyProblems } from './replay-privacy.js';
 import {
   problem,
   problemFrom,
@@ -236,6 +238,12 @@ async function recompute(
     ]);
     return;
   }
+  const noise =
+    record.privacy?.noise === undefined || record.privacy.noise === null
+      ? undefined
+      : await readBlob(ctx, index, record.privacy.noise, run.length, `noise of round ${record.round}`);
+  if (record.privacy !== undefined || run.run.privacy !== null)
+    ctx.report.tally('privacy', privacyProblems(index, record, run, noise));
   const stateBefore = run.strategyState;
   // The state chain moves on whatever the verdict, so one bad round is not reported again and again.
   run.strategyState = record.stateOut ?? null;
@@ -254,7 +262,7 @@ async function recompute(
         ctx.report.tally('blobs', []);
       }
     }
-    const result = strategy.aggregate(base, updates, state);
+    const result = strategy.aggregate(base, combinable(record, updates, noise), state);
     const digest = sha256Hex(toCanonicalBytes(result.weights));
     if (digest !== record.checkpoint) {
       throw new SiloError(
@@ -275,6 +283,29 @@ async function recompute(
   } catch (err) {
     ctx.report.tally('recompute', [problemFrom(index, err, `round ${record.round} does not recompute`)]);
   }
+}
+
+/**
+ * What the strategy combined: the updates themselves, or in a private round the one noised mean
+ * delta of DP-FedAvg, recomputed from the updates and the logged noise.
+ *
+ * @throws SiloError when the logged noise is missing or the mean cannot be formed.
+ */
+function combinable(
+  record: AggregateRecord,
+  updates: ClientUpdate[],
+  noise: Float32Array | undefined,
+): ClientUpdate[] {
+  const dp = record.privacy;
+  if (dp === undefined) return updates;
+  if (dp.noise !== null && noise === undefined)
+    throw new SiloError('ERR_NOT_FOUND', `the noise blob ${dp.noise} of round ${record.round} is unreadable`);
+  const mean = dpMeanDelta(
+    updates,
+    { clipNorm: dp.clipNorm, mode: dp.mode, denominator: dp.denominator },
+    noise,
+  );
+  return [{ keyId: 'dp-mean', numExamples: record.totalExamples, delta: mean }];
 }
 
 /** Reads a blob, filing the read under the `blobs` check against entry `entry`. */

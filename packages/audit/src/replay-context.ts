@@ -36,6 +36,8 @@ export interface RunState {
   status: AuditRun['status'];
   /** Index of the `run-ended` entry. */
   endedAt: number | undefined;
+  /** The sampling and noise of every private round aggregated so far, for the accountant. */
+  readonly privateRounds: { samplingRate: number; noiseMultiplier: number }[];
 }
 
 /** What the replay remembers of an update entry, for the aggregates that list it. */

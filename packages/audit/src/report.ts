@@ -15,6 +15,8 @@ import type { SiloErrorCode } from '@silo/common';
  * - `aggregates`: every aggregate record agrees with the update entries it lists;
  * - `blobs`: every blob read hashes to its name;
  * - `recompute`: every aggregate recomputed from the blobs gives the recorded checkpoint;
+ * - `privacy`: every round of a private run applies its configured mechanism, its ε recomputes
+ *   from the rounds so far and stays within the budget, and logged noise has the declared scale;
  * - `run-ended`: every completed run ends on its last aggregate;
  * - `rejections`: the coordinator's refusals, counted by code;
  * - `declines`: workers' signed refusals of instructions, each verified against a key enrolled at
@@ -31,6 +33,7 @@ export type AuditCheckName =
   | 'aggregates'
   | 'blobs'
   | 'recompute'
+  | 'privacy'
   | 'run-ended'
   | 'rejections'
   | 'declines';
@@ -47,6 +50,7 @@ export const AUDIT_CHECKS: readonly AuditCheckName[] = [
   'aggregates',
   'blobs',
   'recompute',
+  'privacy',
   'run-ended',
   'rejections',
   'declines',

@@ -146,6 +146,31 @@ export const aggregateRecordSchema = z
      */
     stateIn: hex64.nullable().optional(),
     stateOut: hex64.optional(),
+    /**
+     * Differential privacy of the round (DP-FedAvg), when the run asks for it: the mechanism's
+     * parameters, what the sampling rate was computed from, the blob of the Gaussian noise the
+     * coordinator added to the clipped sum (central mode; null in local mode, where each worker
+     * noised its own update), and ε at `delta` spent by the run up to and including this round.
+     */
+    privacy: z
+      .object({
+        mode: z.enum(['central', 'local']),
+        clipNorm: z.number().positive(),
+        noiseMultiplier: z.number().positive(),
+        delta: z.number().positive().lt(1),
+        /** Workers online when the round was sampled. */
+        population: z.number().int().positive(),
+        /** q = sampled / population. */
+        samplingRate: z.number().positive().max(1),
+        /** Workers sampled: the fixed denominator of the noised mean. */
+        denominator: z.number().int().positive(),
+        /** Local mode: the number of workers whose noise shares add up to the full noise. */
+        shares: z.number().int().positive().optional(),
+        noise: hex64.nullable(),
+        epsilon: z.number().nonnegative(),
+      })
+      .strict()
+      .optional(),
     closedAt: unixMs,
   })
   .strict();
@@ -167,6 +192,8 @@ export const runEndedEntrySchema = z
     /** Blob digest of the final global weights. */
     checkpoint: hex64,
     error: z.string().optional(),
+    /** Why a run completed before its last configured round, e.g. its privacy budget. */
+    reason: z.string().max(1024).optional(),
     at: unixMs,
   })
   .strict();

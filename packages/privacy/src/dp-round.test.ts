@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dpMeanDelta, epsilonOfRounds } from './dp-round.js';
+import { dpMeanDelta, epsilonOfRounds, privatizeDelta } from './dp-round.js';
 import { PrivacyAccountant } from './privacy-accountant.js';
 
 const badInput = (): Error => expect.objectContaining({ code: 'ERR_BAD_INPUT' }) as Error;
@@ -79,5 +79,43 @@ describe('epsilonOfRounds', () => {
 
   it('refuses a bad sampling rate', () => {
     expect(() => epsilonOfRounds([{ samplingRate: 0, noiseMultiplier: 1 }], 1e-5)).toThrow(badInput());
+  });
+});
+
+/** The L2 norm, in float64. */
+const l2Norm = (v: Float32Array): number => Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
+
+describe('privatizeDelta', () => {
+  const big = Float32Array.from({ length: 20_000 }, (_, i) => Math.sin(i));
+
+  it('clips in central mode and leaves the input alone', () => {
+    const copy = Float32Array.from(big);
+    const out = privatizeDelta(big, { mode: 'central', clipNorm: 1, noiseMultiplier: 1 });
+    expect(l2Norm(out)).toBeCloseTo(1, 5);
+    expect(big).toEqual(copy);
+    const small = Float32Array.from([0.1, 0.2]);
+    expect(privatizeDelta(small, { mode: 'central', clipNorm: 1, noiseMultiplier: 1 })).toBe(small);
+  });
+
+  it("adds the worker's share of the noise in local mode: σ = zC/√shares", () => {
+    const zero = new Float32Array(20_000);
+    const out = privatizeDelta(zero, { mode: 'local', clipNorm: 2, noiseMultiplier: 1.5, shares: 4 });
+    const rms = l2Norm(out) / Math.sqrt(out.length);
+    expect(rms).toBeGreaterThan(1.5 * 0.97);
+    expect(rms).toBeLessThan(1.5 * 1.03);
+    expect(zero.every((x) => x === 0)).toBe(true);
+  });
+
+  it('refuses settings that give no guarantee', () => {
+    const delta = new Float32Array(4);
+    expect(() => privatizeDelta(delta, { mode: 'local', clipNorm: 0, noiseMultiplier: 1 })).toThrow(
+      badInput(),
+    );
+    expect(() => privatizeDelta(delta, { mode: 'local', clipNorm: 1, noiseMultiplier: NaN })).toThrow(
+      badInput(),
+    );
+    expect(() =>
+      privatizeDelta(delta, { mode: 'local', clipNorm: 1, noiseMultiplier: 1, shares: 0.5 }),
+    ).toThrow(badInput());
   });
 });

@@ -1,5 +1,6 @@
 import { SiloError } from '@silo/common';
 import { clipDelta } from '@silo/aggregation';
+import { addGaussianNoise } from './gaussian-noise.js';
 import { epsilonFromRdp } from './rdp-conversion.js';
 import { DEFAULT_ORDERS, rdpSampledGaussian } from './rdp-sampled-gaussian.js';
 import type { DpConfig } from './dp-fedavg.js';
@@ -110,4 +111,40 @@ export function epsilonOfRounds(rounds: readonly DpRoundParameters[], delta: num
     curve.forEach((rho, i) => (total[i]! += rho));
   }
   return epsilonFromRdp(total, DEFAULT_ORDERS, delta).epsilon;
+}
+
+/** What a worker applies of a round's differential privacy (the instruction's `privacy`). */
+export interface WorkerPrivacy {
+  readonly mode: DpConfig['mode'];
+  readonly clipNorm: number;
+  readonly noiseMultiplier: number;
+  /** Local mode: among how many workers the noise is shared; default 1 (the whole noise). */
+  readonly shares?: number | undefined;
+}
+
+/**
+ * A worker's delta as DP-FedAvg has it sent: clipped to `clipNorm` (L2) in either mode, so the
+ * owner's bound holds whatever the coordinator does, and in `local` mode with the worker's share
+ * of the noise, N(0, (zC)²/shares) per coordinate from the operating system's CSPRNG. `delta`
+ * itself is never changed.
+ *
+ * @throws SiloError `ERR_BAD_INPUT` for a clip norm or noise that is not positive and finite, or
+ *   shares that are not a positive integer.
+ */
+export function privatizeDelta(delta: Float32Array, privacy: WorkerPrivacy): Float32Array {
+  const { clipNorm, noiseMultiplier, mode, shares = 1 } = privacy;
+  if (!(clipNorm > 0 && Number.isFinite(clipNorm)))
+    throw new SiloError('ERR_BAD_INPUT', `clip norm must be positive and finite, got ${clipNorm}`);
+  if (!(noiseMultiplier > 0 && Number.isFinite(noiseMultiplier)))
+    throw new SiloError(
+      'ERR_BAD_INPUT',
+      `noise multiplier must be positive and finite, got ${noiseMultiplier}`,
+    );
+  if (!Number.isSafeInteger(shares) || shares < 1)
+    throw new SiloError('ERR_BAD_INPUT', `noise shares must be a positive integer, got ${shares}`);
+  const clipped = clipDelta(delta, clipNorm);
+  if (mode === 'central') return clipped;
+  const noised = clipped === delta ? Float32Array.from(delta) : clipped;
+  addGaussianNoise(noised, (noiseMultiplier * clipNorm) / Math.sqrt(shares));
+  return noised;
 }

@@ -11,8 +11,10 @@ const MAX_SIGMA = 3.4e38 / 9;
  * `length` independent N(0, σ²) samples, from the operating system's CSPRNG.
  *
  * Deliberately not seedable: DP-FedAvg's guarantee rests on nobody being able to predict or
- * replay the noise, so there is no seed to log or reuse. Record the noised aggregate, never the
- * noise. Each sample uses 2 × 53 random bits through the Box–Muller transform and is rounded to
+ * replay the noise, so there is no seed to log or reuse. The coordinator stores the noise it drew
+ * as a blob beside the update blobs, readable by those who may read updates (auditors), so an
+ * audit recomputes the noised aggregate and checks the noise's scale; it must never be published
+ * with the model, which anyone holding the noise could de-noise. Each sample uses 2 × 53 random bits through the Box–Muller transform and is rounded to
  * float32 once; the tails are cut at about 8.6σ (the smallest uniform is 2⁻⁵³).
  *
  * Like every floating-point Gaussian sampler, this is not an exact sampler of the real Gaussian

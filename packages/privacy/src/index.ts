@@ -13,6 +13,8 @@ export {
   type DpUpdate,
   type DpMeanOptions,
   type DpRoundParameters,
+  type WorkerPrivacy,
   dpMeanDelta,
+  privatizeDelta,
   epsilonOfRounds,
 } from './dp-round.js';

@@ -33,10 +33,32 @@ export interface SignedTrainInstruction {
   modelSpecJson: string;
   specDigest: string;
   numParams: number;
-  hyperparameters: { epochs: number; batchSize: number; learningRate: number; seed: number };
-  /** Privacy settings the worker must apply; null while the run uses none. */
-  privacy: null | Record<string, unknown>;
+  hyperparameters: {
+    epochs: number;
+    batchSize: number;
+    learningRate: number;
+    seed: number;
+    /** FedProx's μ: weight of the proximal term (μ/2)‖w − w_global‖² in the local loss. */
+    proximalMu?: number;
+  };
+  /** Differential privacy the worker must apply to its update; null when the run uses none. */
+  privacy: InstructionPrivacy | null;
   issuedAt: number;
+}
+
+/**
+ * DP-FedAvg settings of a round, as a worker applies them: it clips its delta to `clipNorm`
+ * (L2), and in `local` mode adds Gaussian noise of standard deviation
+ * `noiseMultiplier × clipNorm / √shares` per coordinate before signing, so the noise of `shares`
+ * workers sums to the full σ = zC. In `central` mode the coordinator adds the noise to the sum.
+ */
+export interface InstructionPrivacy {
+  mode: 'central' | 'local';
+  clipNorm: number;
+  noiseMultiplier: number;
+  delta: number;
+  /** Local mode: among how many workers the noise is shared. */
+  shares?: number;
 }
 
 /** The JWS `typ` of a worker declining an instruction. */

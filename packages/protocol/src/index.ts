@@ -51,5 +51,6 @@ export {
   UPDATE_MANIFEST_WINDOW_MS,
   type JoinProofClaims,
   type SignedTrainInstruction,
+  type InstructionPrivacy,
   type DeclineClaims,
 } from './constants.js';

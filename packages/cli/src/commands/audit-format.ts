@@ -29,6 +29,8 @@ const CHECK_LINES: Record<AuditCheckName, (n: number, report: AuditReport) => st
   aggregates: (n) => `${plural(n, 'aggregate record')} listing earlier updates of their round, each once`,
   blobs: (n) => `${plural(n, 'blob')} hashing to their names`,
   recompute: (n) => `${plural(n, 'aggregate')} recomputed bit for bit from the blobs`,
+  privacy: (n) =>
+    `${plural(n, 'private round')} applying the run's mechanism, with ε recomputed within budget and noise of the declared scale`,
   'run-ended': (n) => `${plural(n, 'run end')} matching the last aggregate`,
   rejections: (n, r) => {
     const codes = Object.entries(r.rejections).map(([code, k]) => `${code} ${k}`);

@@ -29,7 +29,12 @@ export function formatRound(view: RunView, index: number): string {
       : `train acc ${(r.trainAccuracy * 100).toFixed(2)}%`;
   const loss =
     r.evalLoss !== undefined ? `loss ${r.evalLoss.toFixed(4)}` : `train loss ${r.trainLoss.toFixed(4)}`;
-  return `round ${String(r.round).padStart(3)}/${view.rounds}  ${acc}  ${loss}  updates ${r.numUpdates}  rejected ${r.rejected}  ${(r.durationMs / 1000).toFixed(1)}s`;
+  return `round ${String(r.round).padStart(3)}/${view.rounds}  ${acc}  ${loss}${privacyText(r)}  updates ${r.numUpdates}  rejected ${r.rejected}  ${(r.durationMs / 1000).toFixed(1)}s`;
+}
+
+/** `  ε 1.234` for a private round, else nothing. */
+function privacyText(r: RunView['history'][number] | undefined): string {
+  return r?.privacy === undefined ? '' : `  ε ${r.privacy.epsilon.toFixed(3)}`;
 }
 
 /**
@@ -67,7 +72,7 @@ async function watch(target: ApiTarget, id: string): Promise<RunView> {
         r?.evalAccuracy !== undefined
           ? `loss ${r.evalLoss?.toFixed(4)} accuracy ${(r.evalAccuracy * 100).toFixed(2)}%`
           : `train loss ${r?.trainLoss.toFixed(4)} train accuracy ${((r?.trainAccuracy ?? 0) * 100).toFixed(2)}%`;
-      bar.update(i + 1, { metrics });
+      bar.update(i + 1, { metrics: `${metrics}${privacyText(r)}` });
     });
   } finally {
     bar.stop();
@@ -112,6 +117,7 @@ export function runCommand(program: Command): void {
       }
       process.stdout.write(`${view.id}  ${view.status}  round ${view.round}/${view.rounds}  ${view.name}\n`);
       if (view.error !== undefined) process.stdout.write(`error: ${view.error}\n`);
+      if (view.reason !== undefined) process.stdout.write(`ended early: ${view.reason}\n`);
       view.history.forEach((_, i) => process.stdout.write(`${formatRound(view, i)}\n`));
     });
 
@@ -120,7 +126,7 @@ export function runCommand(program: Command): void {
     .action(async (id: string, options: TargetOptions) => {
       const view = await watch(apiTarget(options), id);
       process.stdout.write(
-        `run ${view.id} ${view.status}${view.error !== undefined ? `: ${view.error}` : ''}\n`,
+        `run ${view.id} ${view.status}${view.error !== undefined ? `: ${view.error}` : ''}${view.reason !== undefined ? ` (${view.reason})` : ''}\n`,
       );
       if (view.status !== 'completed') process.exitCode = 1;
     });

@@ -47,6 +47,44 @@ export interface SimulateOptions {
   strategy?: string;
   /** The strategy's parameters, `k=v` with numeric values, e.g. `f=3`. */
   strategyParam?: string[];
+  /** Workers sampled per round: a count or a share such as `'30%'`. Default: all. */
+  sample?: string;
+  /** DP-FedAvg noise multiplier z; turns differential privacy on with {@link dpClip}. */
+  dpNoise?: number;
+  /** DP-FedAvg clip norm C. */
+  dpClip?: number;
+  /** DP δ. Default 1e-5. */
+  dpDelta?: number;
+  /** `central` (default) or `local` noise. */
+  dpMode?: string;
+  /** Stop before a round would take ε past this. */
+  dpMaxEpsilon?: number;
+}
+
+/**
+ * The run's `privacy` and `workersPerRound` from `--dp-*` and `--sample`, or nothing; the
+ * coordinator validates them with the rest of the run config.
+ *
+ * @throws SiloError `ERR_BAD_CONFIG` when only one of `--dp-noise` and `--dp-clip` is given.
+ */
+function privacyOptions(options: SimulateOptions): Record<string, unknown> {
+  const sample =
+    options.sample === undefined
+      ? {}
+      : { workersPerRound: /^\d+$/.test(options.sample) ? Number(options.sample) : options.sample };
+  if (options.dpNoise === undefined && options.dpClip === undefined) return sample;
+  if (options.dpNoise === undefined || options.dpClip === undefined)
+    throw new SiloError('ERR_BAD_CONFIG', '--dp-noise Z and --dp-clip C go together');
+  return {
+    ...sample,
+    privacy: {
+      noiseMultiplier: options.dpNoise,
+      clipNorm: options.dpClip,
+      delta: options.dpDelta ?? 1e-5,
+      mode: options.dpMode ?? 'central',
+      ...(options.dpMaxEpsilon === undefined ? {} : { maxEpsilon: options.dpMaxEpsilon }),
+    },
+  };
 }
 
 /** The attack and strategy of a simulation, checked before anything starts. */
@@ -267,6 +305,7 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
       rounds: options.rounds,
       minWorkers: options.workers,
       strategy: adversary.strategy,
+      ...privacyOptions(options),
       roundTimeoutMs: options.roundTimeoutMs,
       train: { epochs: options.epochs, batchSize: options.batchSize, learningRate: options.lr },
       seed: options.seed,
@@ -303,6 +342,11 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
     say(
       `  federated         ${last?.evalAccuracy !== undefined ? (last.evalAccuracy * 100).toFixed(2) : '?'}% accuracy on ${options.testSize} held-out digits after ${final.history.length} rounds, ${(federatedMs / 1000).toFixed(1)} s wall time`,
     );
+    if (final.reason !== undefined) say(`  ended early       ${final.reason}`);
+    if (last?.privacy !== undefined)
+      say(
+        `  privacy           ε = ${last.privacy.epsilon.toFixed(3)} at δ = ${options.dpDelta ?? 1e-5} (z = ${last.privacy.noiseMultiplier}, C = ${options.dpClip}, q = ${last.privacy.samplingRate.toFixed(3)})`,
+      );
     say(`  final model       ${final.checkpoint}`);
     say(
       `  ledger            ${audit.entries} entries, ${audit.checkpoints} signed checkpoints; audit ` +
@@ -420,6 +464,12 @@ export function simulateCommand(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option('--sample <n>', "workers sampled per round: a count or a share such as '30%' (default: all)")
+    .option('--dp-noise <z>', 'differential privacy (DP-FedAvg): noise multiplier z, with --dp-clip', Number)
+    .option('--dp-clip <C>', 'differential privacy: clip each update to L2 norm C', Number)
+    .option('--dp-delta <δ>', 'differential privacy: target δ (default 1e-5)', Number)
+    .option('--dp-mode <mode>', 'differential privacy: central (coordinator adds the noise) or local')
+    .option('--dp-max-epsilon <ε>', 'differential privacy: complete the run before ε would pass this', Number)
     .action(async (options: SimulateOptions) => {
       await simulate(options);
     });
