@@ -100,9 +100,10 @@ describe('run config', () => {
     expect(
       parseConfig(runConfigSchema, 'model: mlp\nrounds: 2\nstrategy: { name: fedadam }\n', 'r').strategy,
     ).toMatchObject({ name: 'fedadam', serverLearningRate: 0.01 });
-    expect(() =>
-      parseConfig(runConfigSchema, 'model: mlp\nrounds: 2\nstrategy: { name: fedprox }\n', 'r'),
-    ).toThrow(/fedprox is not wired/);
+    expect(
+      parseConfig(runConfigSchema, 'model: mlp\nrounds: 2\nstrategy: { name: fedprox, mu: 0.1 }\n', 'r')
+        .strategy,
+    ).toEqual({ name: 'fedprox', mu: 0.1 });
   });
 
   it('rejects a short API token in the coordinator config', () => {

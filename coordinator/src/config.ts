@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STRATEGY_NAMES, strategyConfigSchema, validateForRound } from '@silo/aggregation';
+import { strategyConfigSchema, validateForRound } from '@silo/aggregation';
 import { federationSecurityProblem, tlsFilesSchema } from '@silo/common';
 import { dpConfigSchema } from '@silo/privacy';
 
@@ -89,11 +89,6 @@ const modelSchema = z.union([
   z.object({ kind: z.literal('topology'), topology: z.record(z.string(), z.unknown()) }).strict(),
 ]);
 
-/** The strategies the coordinator runs: all but FedProx, whose proximal term belongs in the workers' training. */
-const COORDINATOR_STRATEGIES: ReadonlySet<string> = new Set(
-  STRATEGY_NAMES.filter((name) => name !== 'fedprox'),
-);
-
 /** Strategies that take the round's mean delta, which differential privacy replaces with a noised one. */
 const PRIVATE_STRATEGIES: ReadonlySet<string> = new Set([
   'fedavg',
@@ -154,17 +149,13 @@ export const runConfigSchema = z
       .strict()
       .default({ action: 'fail', retries: 3 }),
     /**
-     * How updates are combined: `fedavg`, `median`, `trimmed-mean` (beta), `krum` / `multi-krum`
-     * / `bulyan` (f, m), and the server optimizers `fedavgm`, `fedadam`, `fedyogi`, `fedadagrad`
-     * (their state is stored as a blob each round and logged, so auditors can recompute), each
-     * with an optional `clipNorm`. FedProx needs its proximal term in the workers' training and is
-     * refused for now.
+     * How updates are combined: `fedavg`, `fedprox` (mu: the workers add the proximal term
+     * (μ/2)‖w − w_global‖² to their local loss; aggregation is FedAvg's), `median`,
+     * `trimmed-mean` (beta), `krum` / `multi-krum` / `bulyan` (f, m), and the server optimizers
+     * `fedavgm`, `fedadam`, `fedyogi`, `fedadagrad` (their state is stored as a blob each round and
+     * logged, so auditors can recompute), each with an optional `clipNorm`.
      */
-    strategy: strategyConfigSchema
-      .refine((s) => COORDINATOR_STRATEGIES.has(s.name), {
-        message: `this coordinator runs ${[...COORDINATOR_STRATEGIES].join(', ')}; fedprox is not wired into the workers' training yet`,
-      })
-      .default({ name: 'fedavg' }),
+    strategy: strategyConfigSchema.default({ name: 'fedavg' }),
     train: z
       .object({
         epochs: z.number().int().min(1).max(1000).default(5),
@@ -189,6 +180,24 @@ export const runConfigSchema = z
      * run completes early rather than open a round that would take ε past `maxEpsilon`.
      */
     privacy: dpConfigSchema.optional(),
+    /**
+     * Federated evaluation: after every `every`-th round and the last, the new checkpoint is sent
+     * to `workers` online workers (a count or a share; default all), each evaluates it on its own
+     * held-out data and reports signed metrics, logged in the ledger. The run shows the mean
+     * weighted by examples and the spread across workers. Reports close after `timeoutMs`.
+     */
+    federatedEvaluation: z
+      .object({
+        every: z.number().int().min(1).default(1),
+        workers: countOrShare.optional(),
+        timeoutMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .default(5 * 60_000),
+      })
+      .strict()
+      .optional(),
     /** Held-out data the coordinator evaluates each new global model on (the model team's own). */
     evaluation: z
       .object({

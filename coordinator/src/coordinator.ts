@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { SiloError, createLogger, validateConfig, type Logger } from '@silo/common';
 import { initBackend } from '@silo/model';
-import { federationService } from '@silo/protocol';
+import { federationService, type EvaluationClaims } from '@silo/protocol';
 import type { EnrolledWorker, PublicJwk } from '@silo/signing';
 import { toCanonicalBytes } from '@silo/tensors';
 import { DiskBlobStore } from './blob-store.js';
@@ -23,6 +23,7 @@ import { runConfigSchema, type CoordinatorConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { Enrollment } from './enrollment.js';
 import { TfjsEvaluator, initialModel } from './evaluator.js';
+import { summarizeEvaluation, type FederatedEvaluation } from './evaluations.js';
 import { FederationService } from './federation-service.js';
 import { HttpApi } from './http-api.js';
 import { RoundEngine, type RoundEvents } from './rounds.js';
@@ -37,6 +38,8 @@ export interface CoordinatorEvents extends RoundEvents {
   'enrollment-changed': [];
   'update-accepted': [AcceptedUpdate & { runId: string; round: number }];
   'update-rejected': [{ runId: string; round: number; keyId: string; code: string; reason: string }];
+  /** A worker's federated-evaluation report was recorded. */
+  'evaluation-reported': [EvaluationClaims];
   /** This process signed a ledger checkpoint. */
   'ledger-checkpoint': [{ size: number; note: string }];
 }
@@ -53,7 +56,7 @@ export interface RunView {
   /** Why the run completed before its last configured round (its privacy budget). */
   reason?: string;
   createdAt: number;
-  history: RoundSummary[];
+  history: (RoundSummary & { federatedEvaluation?: FederatedEvaluation })[];
 }
 
 /** Options for {@link Coordinator.start}. */
@@ -110,7 +113,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       evaluator: this.#evaluator,
       logger,
       onlineFreshMs: config.pingIntervalMs * 3,
-      notify: (keyIds, runId, round) => dispatcher.notify(keyIds, runId, round),
+      notify: (keyIds, runId, round, kind) => dispatcher.notify(keyIds, runId, round, kind),
       key: key.signing,
       ledgerChanged,
     });
@@ -135,9 +138,11 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     this.#service.events = {
       accepted: (update) => this.emit('update-accepted', update),
       rejected: (rejection) => this.emit('update-rejected', rejection),
+      evaluated: (claims) => this.emit('evaluation-reported', claims),
     };
     this.#engine.on('round-opened', (event) => this.emit('round-opened', event));
     this.#engine.on('round-retried', (event) => this.emit('round-retried', event));
+    this.#engine.on('evaluation-opened', (event) => this.emit('evaluation-opened', event));
     this.#engine.on('round-closed', (event) => this.emit('round-closed', event));
     this.#engine.on('run-ended', (event) => this.emit('run-ended', event));
     this.#dispatcher = dispatcher;
@@ -318,6 +323,18 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     return run;
   }
 
+  /** The run's rounds, each with the federated evaluation of its checkpoint so far, if any. */
+  async #historyWithEvaluations(run: RunRecord): Promise<RunView['history']> {
+    const history = await this.state.history(run.id);
+    if (run.config.federatedEvaluation === undefined) return history;
+    return Promise.all(
+      history.map(async (summary) => {
+        const evaluation = summarizeEvaluation(await this.state.evaluationReports(run.id, summary.round));
+        return evaluation === undefined ? summary : { ...summary, federatedEvaluation: evaluation };
+      }),
+    );
+  }
+
   async runView(id: string): Promise<RunView> {
     const run = await this.state.getRun(id);
     const view: RunView = {
@@ -328,7 +345,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       rounds: run.config.rounds,
       checkpoint: run.checkpoint,
       createdAt: run.createdAt,
-      history: await this.state.history(id),
+      history: await this.#historyWithEvaluations(run),
     };
     if (run.error !== undefined) view.error = run.error;
     if (run.reason !== undefined) view.reason = run.reason;

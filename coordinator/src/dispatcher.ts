@@ -6,6 +6,8 @@ export interface InstructionNotice {
   keyId: string;
   runId: string;
   round: number;
+  /** `evaluate` for a federated evaluation of the checkpoint `round` produced; default `train`. */
+  kind?: 'train' | 'evaluate';
 }
 
 /**
@@ -45,9 +47,14 @@ export class Dispatcher {
     await this.#subscriber.subscribe(this.#channel);
   }
 
-  async notify(keyIds: readonly string[], runId: string, round: number): Promise<void> {
+  async notify(
+    keyIds: readonly string[],
+    runId: string,
+    round: number,
+    kind: InstructionNotice['kind'] = 'train',
+  ): Promise<void> {
     for (const keyId of keyIds) {
-      await this.#publisher.publish(this.#channel, JSON.stringify({ keyId, runId, round }));
+      await this.#publisher.publish(this.#channel, JSON.stringify({ keyId, runId, round, kind }));
     }
   }
 }

@@ -11,6 +11,8 @@ import {
   malformedReason,
   refuseMalformed,
   type DeclineClaims,
+  type EvaluationClaims,
+  type EvaluationReport,
   toServiceError,
   writeWithBackpressure,
   type FederationHandlers,
@@ -36,6 +38,7 @@ import type { InstructionNotice } from './dispatcher.js';
 import type { Enrollment } from './enrollment.js';
 import { faultPoint } from './faults.js';
 import { trainInstruction } from './instructions.js';
+import { acceptEvaluation, evaluateInstruction } from './evaluations.js';
 import { declinedEntry, rejectionEntry, updateEntry } from './ledger-entries.js';
 import type { LedgerReceiptData } from './ledger-writer.js';
 import type { RoundEngine } from './rounds.js';
@@ -63,6 +66,7 @@ export interface FederationServiceOptions {
 /** Events about updates, for tests and metrics. */
 export interface UpdateEventSink {
   accepted(update: AcceptedUpdate & { runId: string; round: number }): void;
+  evaluated?(claims: EvaluationClaims): void;
   rejected(rejection: { runId: string; round: number; keyId: string; code: string; reason: string }): void;
 }
 
@@ -103,11 +107,10 @@ export class FederationService {
           (err: unknown) => callback(toServiceError(err)),
         );
       },
-      reportEvaluation: (_call, callback) => {
-        callback(
-          toServiceError(
-            new SiloError('ERR_BAD_INPUT', 'federated evaluation is not enabled on this coordinator'),
-          ),
+      reportEvaluation: (call, callback) => {
+        this.#reportEvaluation(call).then(
+          () => callback(null, {}),
+          (err: unknown) => callback(toServiceError(err)),
         );
       },
       getChallenge: (call, callback) => {
@@ -143,8 +146,28 @@ export class FederationService {
   async deliver(notice: InstructionNotice): Promise<void> {
     const stream = this.#streams.get(notice.keyId);
     if (stream === undefined) return;
-    const instruction = await this.#trainInstruction(notice.runId, notice.round, notice.keyId);
+    const instruction =
+      notice.kind === 'evaluate'
+        ? await evaluateInstruction(this.#o.state, this.#o.key, notice.runId, notice.round, notice.keyId)
+        : await this.#trainInstruction(notice.runId, notice.round, notice.keyId);
     if (instruction !== undefined) await writeWithBackpressure(stream, instruction);
+  }
+
+  /** A worker's signed report on a checkpoint: checked, recorded and logged. */
+  async #reportEvaluation(call: grpc.ServerUnaryCall<EvaluationReport, unknown>): Promise<void> {
+    const claims = await acceptEvaluation(
+      this.#o.state,
+      call.request.report as FlattenedJws | null | undefined,
+      (kid) => this.#o.enrollment.activeKey(kid),
+      (keyId) => this.#checkPeer(call, keyId),
+    );
+    if (claims === undefined) return;
+    this.#o.ledgerChanged();
+    this.#o.logger.info(
+      { runId: claims.runId, round: claims.round, keyId: claims.keyId, accuracy: claims.accuracy },
+      'evaluation reported',
+    );
+    this.#events?.evaluated?.(claims);
   }
 
   /** Ends every Join stream (on shutdown). */
@@ -324,19 +347,32 @@ export class FederationService {
     }
     this.#checkPeer(call, keyId);
     const run = await this.#o.state.getRun(runId);
-    const record = await this.#o.state.getRound(runId, round);
-    if (record === undefined)
+    const digest = call.request.evaluation
+      ? await this.#evaluationCheckpoint(runId, round, keyId)
+      : (await this.#o.state.getRound(runId, round))?.base;
+    if (digest === undefined)
       throw new SiloError('ERR_NOT_FOUND', `round ${round} of run ${runId} has not opened`);
-    const bytes = await this.#o.blobs.get(record.base);
+    const bytes = await this.#o.blobs.get(digest);
     // The worker may ask for smaller chunks, not for tiny ones: one byte per message would turn
     // a download into millions of messages.
     const requested = call.request.chunkBytes > 0 ? call.request.chunkBytes : Infinity;
     const size = Math.min(this.#o.config.chunkBytes, Math.max(MIN_CHUNK_BYTES, requested));
     await writeWithBackpressure(call, {
-      header: { digest: record.base, totalBytes: bytes.byteLength, layout: run.layout, chunkBytes: size },
+      header: { digest, totalBytes: bytes.byteLength, layout: run.layout, chunkBytes: size },
     });
     for (const chunk of chunkBytes(bytes, size)) await writeWithBackpressure(call, { data: chunk });
     call.end();
+  }
+
+  /** The checkpoint a worker sampled for the evaluation of round `round` may download. */
+  async #evaluationCheckpoint(runId: string, round: number, keyId: string): Promise<string> {
+    const record = await this.#o.state.getEvaluation(runId, round);
+    if (record === undefined || !record.sampled.includes(keyId))
+      throw new SiloError(
+        'ERR_NOT_FOUND',
+        `no evaluation of round ${round} of run ${runId} is open for ${keyId}`,
+      );
+    return record.checkpoint;
   }
 
   async #submitUpdate(call: grpc.ServerReadableStream<UpdatePart, Receipt>): Promise<IReceipt> {

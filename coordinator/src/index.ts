@@ -25,3 +25,4 @@ export type { RoundSummary, RunRecord, AcceptedUpdate, RejectedUpdate } from './
 export { checkRedisDurability, type RedisDurability } from './redis-check.js';
 export { federationServerCredentials } from './tls.js';
 export { DiskBlobStore, type BlobStore } from './blob-store.js';
+export { summarizeEvaluation, type FederatedEvaluation } from './evaluations.js';

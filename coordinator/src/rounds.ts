@@ -18,6 +18,7 @@ import type { BlobStore } from './blob-store.js';
 import { faultPoint } from './faults.js';
 import { aggregateEntry, runEndedEntry } from './ledger-entries.js';
 import type { Evaluator } from './evaluator.js';
+import { evaluationDue, openEvaluation } from './evaluations.js';
 import { sampleWorkers, type RoundJobData, type RoundScheduler, type RoundSteps } from './scheduler.js';
 import { resolveCount } from './config.js';
 import type { RoundPrivacy, RoundRecord, RoundSummary, RunRecord, StateStore } from './state.js';
@@ -27,6 +28,7 @@ export interface RoundEvents {
   'round-opened': [{ runId: string; round: number; sampled: string[] }];
   'round-closed': [{ runId: string; summary: RoundSummary }];
   'round-retried': [{ runId: string; round: number; attempt: number; added: string[] }];
+  'evaluation-opened': [{ runId: string; round: number; sampled: string[] }];
   'run-ended': [{ runId: string; status: string; error?: string }];
 }
 
@@ -38,8 +40,8 @@ export interface RoundEngineOptions {
   logger: Logger;
   /** A worker counts as online when seen within this long. */
   onlineFreshMs: number;
-  /** Tells the workers of a round that an instruction waits for them. */
-  notify(keyIds: readonly string[], runId: string, round: number): Promise<void>;
+  /** Tells workers that an instruction (train, or evaluate) waits for them. */
+  notify(keyIds: readonly string[], runId: string, round: number, kind?: 'train' | 'evaluate'): Promise<void>;
   /** Signs aggregate records. */
   key: SigningKey;
   /** Called after a step queued ledger entries, so this process's writer picks them up at once. */
@@ -271,6 +273,8 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     if (run.status !== 'running') return;
     const status = await state.beginAggregation(runId, round);
     if (status === 'closed' || status === '') {
+      // A repeat after a crash: the evaluation and the next round may not have been opened.
+      await this.#openEvaluation(runId, round);
       await this.#openNext(runId, round);
       return;
     }
@@ -381,7 +385,25 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
       this.emit('round-closed', { runId, summary });
       if (last) this.emit('run-ended', { runId, status: 'completed' });
     }
+    await this.#openEvaluation(runId, round);
     await this.#openNext(runId, round);
+  }
+
+  /**
+   * Sends the checkpoint round `round` produced to online workers for federated evaluation, when
+   * the run asks for it after this round. Idempotent: an evaluation already open is left alone.
+   */
+  async #openEvaluation(runId: string, round: number): Promise<void> {
+    const { state } = this.#o;
+    const run = await state.getRun(runId);
+    const closed = (await state.history(runId)).find((s) => s.round === round);
+    if (closed === undefined || !evaluationDue(run.config, round, round >= run.config.rounds)) return;
+    const online = (await state.onlineWorkers(this.#o.onlineFreshMs)).map((w) => w.keyId);
+    const sampled = await openEvaluation(state, run, round, closed.checkpoint, online);
+    if (sampled.length === 0) return;
+    await this.#o.notify(sampled, runId, round, 'evaluate');
+    this.#o.logger.info({ runId, round, sampled: sampled.length }, 'federated evaluation opened');
+    this.emit('evaluation-opened', { runId, round, sampled });
   }
 
   /**

@@ -86,6 +86,24 @@ export interface RoundRecord {
   privacy?: RoundPrivacy;
 }
 
+/** A federated evaluation of the checkpoint a round produced. */
+export interface EvaluationRecord {
+  checkpoint: string;
+  openedAt: number;
+  /** Reports after this are refused. */
+  deadline: number;
+  sampled: string[];
+}
+
+/** One worker's report on a checkpoint, from its own held-out data. */
+export interface EvaluationReportRecord {
+  keyId: string;
+  numExamples: number;
+  loss: number;
+  accuracy: number;
+  at: number;
+}
+
 /** How a private round was sampled. */
 export interface RoundPrivacy {
   /** Workers online when the round was sampled. */
@@ -551,6 +569,85 @@ return ledger_append(KEYS[2], KEYS[3], ARGV[2])`,
   /** Workers that declined a round. */
   async declined(id: string, round: number): Promise<string[]> {
     return this.#redis.smembers(`${this.#round(id, round)}:declined`);
+  }
+
+  /**
+   * Opens the federated evaluation of the checkpoint round `round` produced: the sampled workers
+   * and their single-use nonces. Idempotent: an evaluation already open keeps its sample.
+   */
+  async openEvaluation(
+    id: string,
+    round: number,
+    record: EvaluationRecord,
+    nonces: Map<string, string>,
+  ): Promise<boolean> {
+    const key = this.#evaluation(id, round);
+    const opened = await this.#redis.eval(
+      "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end " +
+        "redis.call('HSET', KEYS[1], 'checkpoint', ARGV[1], 'openedAt', ARGV[2], 'deadline', ARGV[3], 'sampled', ARGV[4]) " +
+        "for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end " +
+        'return 1',
+      2,
+      key,
+      `${key}:nonces`,
+      record.checkpoint,
+      String(record.openedAt),
+      String(record.deadline),
+      JSON.stringify(record.sampled),
+      ...[...nonces].flat(),
+    );
+    return Number(opened) === 1;
+  }
+
+  async getEvaluation(id: string, round: number): Promise<EvaluationRecord | undefined> {
+    const h = await this.#redis.hgetall(this.#evaluation(id, round));
+    if (h['checkpoint'] === undefined) return undefined;
+    return {
+      checkpoint: h['checkpoint'],
+      openedAt: Number(h['openedAt']),
+      deadline: Number(h['deadline']),
+      sampled: parseJson<string[]>(h['sampled'], 'evaluation sample'),
+    };
+  }
+
+  async evaluationNonce(id: string, round: number, keyId: string): Promise<string | undefined> {
+    return (await this.#redis.hget(`${this.#evaluation(id, round)}:nonces`, keyId)) ?? undefined;
+  }
+
+  /**
+   * Records a worker's evaluation report and queues its ledger entry, in one step; false when
+   * the worker had already reported on this checkpoint (the first report stands).
+   */
+  async recordEvaluation(
+    id: string,
+    round: number,
+    report: EvaluationReportRecord,
+    entry: Uint8Array,
+  ): Promise<boolean> {
+    const index = await this.#redis.eval(
+      `${LEDGER_APPEND}
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return -1 end
+return ledger_append(KEYS[2], KEYS[3], ARGV[3])`,
+      3,
+      `${this.#evaluation(id, round)}:reports`,
+      ...this.#ledgerKeys,
+      report.keyId,
+      JSON.stringify(report),
+      Buffer.from(entry).toString('utf8'),
+    );
+    return Number(index) >= 0;
+  }
+
+  /** The evaluation reports on the checkpoint of round `round`, in key-id order. */
+  async evaluationReports(id: string, round: number): Promise<EvaluationReportRecord[]> {
+    const h = await this.#redis.hgetall(`${this.#evaluation(id, round)}:reports`);
+    return Object.keys(h)
+      .sort()
+      .map((keyId) => parseJson<EvaluationReportRecord>(h[keyId], 'evaluation report'));
+  }
+
+  #evaluation(id: string, round: number): string {
+    return `${this.#run(id)}:eval:${round}`;
   }
 
   /** The ledger outbox of this prefix. */

@@ -63,6 +63,12 @@ export const workerConfigSchema = z
     keyFile: z.string().min(1),
     /** The owner's local data. */
     data: dataSchema,
+    /**
+     * Share of the local examples held out from training, in [0, 0.5]: a seeded random subset
+     * never trained on, on which the worker evaluates checkpoints when the coordinator asks
+     * (federated evaluation); only the resulting loss and accuracy are sent. Default 0 (none).
+     */
+    holdout: z.number().min(0).max(0.5).default(0),
     /** tfjs backend to prefer; default: tensorflow, then wasm, then cpu. */
     backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional(),
     reconnect: z

@@ -55,6 +55,23 @@ export const egressRecordSchema = z.discriminatedUnion('kind', [
       declineDigest: hex64,
     })
     .strict(),
+  /**
+   * A federated-evaluation report: the metrics of a checkpoint on the owner's held-out data,
+   * signed, exactly as sent (nothing else about the held-out examples leaves).
+   */
+  z
+    .object({
+      ...common,
+      kind: z.literal('evaluation'),
+      runId,
+      round,
+      report: jwsSchema,
+      checkpoint: hex64,
+      numExamples: count,
+      loss: z.number(),
+      accuracy: z.number(),
+    })
+    .strict(),
   /** A FetchModel request. */
   z.object({ ...common, kind: z.literal('fetch-model'), runId, round, keyId: z.string() }).strict(),
   /** One upload attempt of an update, logged (and fsynced) before its first byte is sent. */

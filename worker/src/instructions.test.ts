@@ -25,7 +25,7 @@ const CONTENT: SignedTrainInstruction = {
 /** An instruction whose payload is `content`, for a worker that pins no key (so none is checked). */
 function instruction(content: unknown): Instruction {
   const payload = Buffer.from(JSON.stringify(content), 'utf8').toString('base64url');
-  return { signature: { protected: 'e30', payload, signature: 'AA' } } as Instruction;
+  return { signature: { protected: 'e30', payload, signature: 'AA' } };
 }
 
 describe('InstructionVerifier without a pinned key', () => {

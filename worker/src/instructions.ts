@@ -4,6 +4,7 @@ import {
   INSTRUCTION_TYP,
   type Instruction,
   type InstructionPrivacy,
+  type SignedEvaluateInstruction,
   type SignedTrainInstruction,
 } from '@silo/protocol';
 import { keyIdOf, verifySigned, type FlattenedJws, type PublicJwk } from '@silo/signing';
@@ -64,6 +65,65 @@ export class InstructionVerifier {
     }
     return signed;
   }
+
+  /**
+   * The signed content of an evaluate instruction. Without a pinned key the payload is read
+   * unchecked, as for training.
+   *
+   * @throws SiloError `ERR_BAD_SIGNATURE` (or the verifier's code) when it must not be acted on;
+   *   `ERR_BAD_INPUT` when it is malformed.
+   */
+  async verifyEvaluate(instruction: Instruction): Promise<SignedEvaluateInstruction> {
+    const jws = instruction.signature as FlattenedJws | null | undefined;
+    if (jws === null || jws === undefined || typeof jws.payload !== 'string')
+      throw new SiloError('ERR_BAD_SIGNATURE', 'the evaluate instruction is not signed');
+    let payload: unknown;
+    if (this.#pinned === undefined) {
+      payload = decodePayload(jws.payload);
+    } else {
+      const pinned = this.#pinned;
+      const kid = await pinned.kid;
+      ({ payload } = await verifySigned(jws, INSTRUCTION_TYP, (k) => (k === kid ? pinned.jwk : undefined)));
+    }
+    const signed = parseSignedEvaluate(payload);
+    if (signed.keyId !== this.#keyId)
+      throw new SiloError(
+        'ERR_BAD_SIGNATURE',
+        `the instruction is addressed to ${signed.keyId.slice(0, 64)}`,
+      );
+    return signed;
+  }
+}
+
+function decodePayload(payload: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch (err) {
+    throw new SiloError('ERR_BAD_INPUT', 'the instruction payload is not JSON', { cause: err });
+  }
+}
+
+/** Validates a signed evaluate instruction's payload field by field. */
+function parseSignedEvaluate(value: unknown): SignedEvaluateInstruction {
+  const v = value as Partial<SignedEvaluateInstruction> | null;
+  const ok =
+    v !== null &&
+    typeof v === 'object' &&
+    v.kind === 'evaluate' &&
+    typeof v.keyId === 'string' &&
+    typeof v.runId === 'string' &&
+    v.runId.length > 0 &&
+    Number.isInteger(v.round) &&
+    typeof v.baseDigest === 'string' &&
+    HEX64.test(v.baseDigest) &&
+    typeof v.nonce === 'string' &&
+    v.nonce.length > 0 &&
+    Number.isFinite(v.deadlineUnixMs) &&
+    typeof v.modelSpecJson === 'string' &&
+    typeof v.specDigest === 'string' &&
+    Number.isInteger(v.numParams);
+  if (!ok) throw new SiloError('ERR_BAD_INPUT', 'the evaluate instruction is malformed');
+  return v as SignedEvaluateInstruction;
 }
 
 /**
@@ -74,13 +134,7 @@ export class InstructionVerifier {
 function unsignedContent(instruction: Instruction, keyId: string): SignedTrainInstruction {
   const jws = instruction.signature as FlattenedJws | null | undefined;
   if (jws !== null && jws !== undefined && typeof jws.payload === 'string') {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8'));
-    } catch (err) {
-      throw new SiloError('ERR_BAD_INPUT', 'the instruction payload is not JSON', { cause: err });
-    }
-    const signed = parseSignedTrain(payload);
+    const signed = parseSignedTrain(decodePayload(jws.payload));
     if (signed.keyId !== keyId)
       throw new SiloError('ERR_BAD_INPUT', `the instruction is addressed to ${signed.keyId.slice(0, 64)}`);
     return signed;

@@ -1,5 +1,5 @@
 import { createLogger, forcingInsecure, loadConfigFile, type Logger } from '@silo/common';
-import { loadDataSource } from '@silo/data';
+import { holdOut, loadDataSource } from '@silo/data';
 import { parseVerifierKey } from '@silo/ledger';
 import { initBackend } from '@silo/model';
 import { loadSigningKey } from '@silo/signing';
@@ -20,6 +20,9 @@ export interface StartWorkerOptions {
  * Loads a worker configuration file, its TLS files, key and data, opens the state directory and
  * its egress log (cutting and reporting a torn last line), chooses the tfjs backend, and starts.
  */
+/** Seed of the held-out split: fixed, so a restarted worker holds out the same examples. */
+const HOLDOUT_SEED = 0x51e0;
+
 export async function startWorkerFromConfig(
   path: string,
   logger?: Logger,
@@ -33,8 +36,11 @@ export async function startWorkerFromConfig(
   try {
     const key = await loadSigningKey(config.keyFile);
     const backend = await initBackend(config.backend);
-    const data = await loadDataSource(config.data);
-    log.info({ backend, keyId: key.keyId, examples: data.size }, `training on tfjs backend ${backend}`);
+    const { train: data, heldOut } = holdOut(await loadDataSource(config.data), config.holdout, HOLDOUT_SEED);
+    log.info(
+      { backend, keyId: key.keyId, examples: data.size, heldOut: heldOut?.size ?? 0 },
+      `training on tfjs backend ${backend}`,
+    );
     const coordinatorKey =
       config.coordinatorKey === undefined ? undefined : parseVerifierKey(config.coordinatorKey);
     if (coordinatorKey === undefined)
@@ -46,7 +52,7 @@ export async function startWorkerFromConfig(
       credentials,
       name: config.name,
       key,
-      trainer: new Trainer(data),
+      trainer: new Trainer(data, heldOut),
       backend,
       logger: log,
       initialDelayMs: config.reconnect.initialDelayMs,

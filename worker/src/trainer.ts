@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import {
   buildModel,
+  evaluate,
   getFlatWeights,
   modelSpecDigest,
   parseModelSpec,
@@ -20,22 +21,53 @@ export interface LocalTraining {
   batchSize: number;
   learningRate: number;
   seed: number;
+  /** FedProx's μ; absent or 0 for plain local SGD. */
+  proximalMu?: number | undefined;
 }
 
 /** Trains the owner's model locally; one compiled model per spec, weights swapped in each round. */
 export class Trainer {
   readonly #models = new Map<string, tf.LayersModel>();
   readonly #data: TrainingData;
+  readonly #heldOut: TrainingData | undefined;
   /** The data with flipped labels, made on the first `label-flip` round. */
   #flipped: TrainingData | undefined;
 
-  constructor(data: TrainingData) {
+  /** @param heldOut - examples kept out of training, for federated evaluation. */
+  constructor(data: TrainingData, heldOut?: TrainingData) {
     this.#data = data;
+    this.#heldOut = heldOut;
   }
 
-  /** Number of local examples. */
+  /** Number of local examples trained on. */
   get numExamples(): number {
     return this.#data.size;
+  }
+
+  /** Number of held-out examples, 0 when the owner holds none out. */
+  get numHeldOut(): number {
+    return this.#heldOut?.size ?? 0;
+  }
+
+  /**
+   * Loss and accuracy of the weights `weights` on the held-out examples, which training never
+   * sees.
+   *
+   * @throws SiloError `ERR_POLICY` when the owner holds no examples out.
+   */
+  evaluate(
+    weights: Float32Array,
+    layout: Layout,
+    modelSpecJson: string,
+  ): { loss: number; accuracy: number; numExamples: number } {
+    if (this.#heldOut === undefined)
+      throw new SiloError('ERR_POLICY', 'this worker holds no examples out for evaluation (set holdout)');
+    const model = this.#model(modelSpecJson, 0);
+    if (layoutSize(layout) !== weights.length) {
+      throw new SiloError('ERR_SHAPE_MISMATCH', 'global model layout does not match its bytes');
+    }
+    setFlatWeights(model, weights);
+    return { ...evaluate(model, this.#heldOut), numExamples: this.#heldOut.size };
   }
 
   /**
@@ -60,6 +92,7 @@ export class Trainer {
       batchSize: options.batchSize,
       learningRate: options.learningRate,
       seed: options.seed,
+      ...(options.proximalMu === undefined ? {} : { proximalMu: options.proximalMu }),
     });
     return { delta: subtract(getFlatWeights(model), base), result };
   }

@@ -5,16 +5,19 @@ import { SiloError, toSiloError, type Logger } from '@silo/common';
 import type { VerifierKey } from '@silo/ledger';
 import {
   DECLINE_TYP,
+  EVALUATION_TYP,
   JOIN_PROOF_TYP,
   createFederationClient,
   fromServiceError,
   pb,
   type Challenge,
+  type EvaluationClaims,
   type FederationClient,
   type IFetchModelRequest,
   type IJoinRequest,
   type Instruction,
   type Receipt,
+  type SignedEvaluateInstruction,
   type SignedTrainInstruction,
 } from '@silo/protocol';
 import { signManifest, type FlattenedJws, type SigningKey, type UpdateManifest } from '@silo/signing';
@@ -46,6 +49,8 @@ export interface WorkerEvents {
   'instruction-refused': [SiloError];
   /** The owner's policy refused an instruction; the coordinator was told why. */
   declined: [{ runId: string; round: number; code: string; reason: string }];
+  /** A federated-evaluation report was accepted by the coordinator. */
+  evaluated: [EvaluationClaims];
   /** A ledger receipt for an accepted update arrived, was verified and recorded. */
   receipt: [ReceiptEvent];
   /** A ledger receipt was refused (and recorded as evidence), never came, or could not be recorded. */
@@ -228,9 +233,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
           this.#o.logger.info({ coordinator: this.#o.coordinator }, 'joined');
           this.emit('joined');
         }
-        if (instruction.train !== null && instruction.train !== undefined) {
+        const train = instruction.train !== null && instruction.train !== undefined;
+        const evaluate = instruction.evaluate !== null && instruction.evaluate !== undefined;
+        if (train || evaluate) {
           try {
-            this.#enqueue(await this.#instructions.verify(instruction));
+            if (train) this.#enqueue(await this.#instructions.verify(instruction));
+            else this.#enqueueEvaluation(await this.#instructions.verifyEvaluate(instruction));
           } catch (err) {
             const error = toSiloError(err);
             this.#o.logger.error(
@@ -283,6 +291,92 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.emit('failed', { runId: train.runId, round: train.round, error });
       }),
     );
+  }
+
+  #enqueueEvaluation(instruction: SignedEvaluateInstruction): void {
+    const key = `evaluate:${instruction.runId}/${instruction.round}`;
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    this.#tasks = this.#tasks.then(() =>
+      this.#evaluate(instruction).catch((err: unknown) => {
+        const error = toSiloError(err);
+        this.#seen.delete(key);
+        this.#o.logger.error(
+          { runId: instruction.runId, round: instruction.round, code: error.code, message: error.message },
+          'evaluation failed',
+        );
+        this.emit('failed', { runId: instruction.runId, round: instruction.round, error });
+      }),
+    );
+  }
+
+  /**
+   * Evaluates the checkpoint an evaluate instruction names on the owner's held-out examples and
+   * reports the metrics, signed. A worker that holds nothing out says so in its log and sends
+   * nothing.
+   */
+  async #evaluate(instruction: SignedEvaluateInstruction): Promise<void> {
+    const { runId, round } = instruction;
+    if (this.#o.trainer.numHeldOut === 0) {
+      this.#o.logger.warn({ runId, round }, 'evaluation asked for, but this worker holds no examples out');
+      return;
+    }
+    const deadline = Number(instruction.deadlineUnixMs);
+    if (Date.now() > deadline)
+      throw new SiloError('ERR_STALE_ROUND', `the evaluation of round ${round} has closed`);
+    const request: IFetchModelRequest = { runId, round, keyId: this.#o.key.keyId, evaluation: true };
+    await this.#o.records?.log.append({
+      kind: 'fetch-model',
+      bytes: pb.FetchModelRequest.encode(request).finish().length,
+      runId,
+      round,
+      keyId: this.#o.key.keyId,
+    });
+    const model = await fetchModel(this.#client, request, {
+      deadline,
+      maxBytes: this.#o.maxModelBytes ?? 1024 * 1024 * 1024,
+    });
+    if (model.digest !== instruction.baseDigest) {
+      throw new SiloError(
+        'ERR_BASE_MISMATCH',
+        `coordinator sent model ${model.digest}, instruction names ${instruction.baseDigest}`,
+      );
+    }
+    const metrics = this.#o.trainer.evaluate(
+      fromCanonicalBytes(model.bytes),
+      model.layout,
+      instruction.modelSpecJson,
+    );
+    const claims: EvaluationClaims = {
+      runId,
+      round,
+      checkpoint: model.digest,
+      nonce: instruction.nonce,
+      keyId: this.#o.key.keyId,
+      numExamples: metrics.numExamples,
+      loss: metrics.loss,
+      accuracy: metrics.accuracy,
+      issuedAt: Date.now(),
+    };
+    const report = await this.#o.key.sign(EVALUATION_TYP, claims);
+    await this.#o.records?.log.append({
+      kind: 'evaluation',
+      bytes: pb.EvaluationReport.encode({ report }).finish().length,
+      runId,
+      round,
+      report,
+      checkpoint: claims.checkpoint,
+      numExamples: claims.numExamples,
+      loss: claims.loss,
+      accuracy: claims.accuracy,
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.#client.reportEvaluation({ report }, { deadline: Date.now() + 15_000 }, (err) =>
+        err === null ? resolve() : reject(fromServiceError(err)),
+      );
+    });
+    this.#o.logger.info({ runId, round, accuracy: claims.accuracy }, 'evaluation reported');
+    this.emit('evaluated', claims);
   }
 
   /** Trains for an instruction the owner's policy allows, and declines, saying why, one it does not. */
@@ -368,6 +462,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         batchSize: Number(hyper.batchSize),
         learningRate: Number(hyper.learningRate),
         seed: Number(hyper.seed),
+        proximalMu: hyper.proximalMu,
       },
       attack,
     );

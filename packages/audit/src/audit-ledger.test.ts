@@ -98,6 +98,7 @@ describe('auditLedger on an intact ledger', () => {
       'run-ended': 1,
       rejections: 1,
       declines: 0,
+      evaluations: 0,
     });
     expect(report.checks.every((c) => c.problems === 0)).toBe(true);
     expect(report.rejections).toEqual({ ERR_BAD_SIGNATURE: 1 });

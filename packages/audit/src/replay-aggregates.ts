@@ -48,6 +48,7 @@ export async function replayAggregate(
   await recompute(ctx, index, record, run);
   run.round = record.round;
   run.base = record.checkpoint;
+  run.checkpoints.set(record.round, record.checkpoint);
   run.lastAggregate = index;
 }
 

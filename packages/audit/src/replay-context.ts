@@ -36,6 +36,8 @@ export interface RunState {
   status: AuditRun['status'];
   /** Index of the `run-ended` entry. */
   endedAt: number | undefined;
+  /** The checkpoint each aggregated round produced, for the evaluations of it. */
+  readonly checkpoints: Map<number, string>;
   /** The sampling and noise of every private round aggregated so far, for the accountant. */
   readonly privateRounds: { samplingRate: number; noiseMultiplier: number }[];
 }

@@ -18,6 +18,7 @@ function runState(privacy: Record<string, unknown> | null = CONFIG): RunState {
     strategyState: null,
     status: 'open',
     endedAt: undefined,
+    checkpoints: new Map(),
     privateRounds: [],
   };
 }

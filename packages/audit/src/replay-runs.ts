@@ -43,6 +43,7 @@ export function replayRun(ctx: ReplayContext, index: number, entry: RunEntry): v
       lastAggregate: undefined,
       status: 'open',
       endedAt: undefined,
+      checkpoints: new Map(),
       privateRounds: [],
     });
   }

@@ -5,6 +5,7 @@ import { problemFrom, type ReplayContext } from './replay-context.js';
 import { replayEnrolment, replayRevocation } from './replay-keys.js';
 import { replayRun, replayRunEnded } from './replay-runs.js';
 import { replayDecline } from './replay-declines.js';
+import { replayEvaluation } from './replay-evaluations.js';
 import { replayUpdate } from './replay-updates.js';
 import type { AuditRun, ReportBuilder } from './report.js';
 
@@ -115,6 +116,8 @@ export class LedgerReplay {
         return;
       case 'declined':
         return replayDecline(ctx, index, entry);
+      case 'evaluation':
+        return replayEvaluation(ctx, index, entry);
     }
   }
 }

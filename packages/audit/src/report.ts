@@ -20,7 +20,9 @@ import type { SiloErrorCode } from '@silo/common';
  * - `run-ended`: every completed run ends on its last aggregate;
  * - `rejections`: the coordinator's refusals, counted by code;
  * - `declines`: workers' signed refusals of instructions, each verified against a key enrolled at
- *   the time and counted by code.
+ *   the time and counted by code;
+ * - `evaluations`: workers' signed federated-evaluation reports, each verified against a key
+ *   enrolled at the time and about the checkpoint its round produced.
  */
 export type AuditCheckName =
   | 'checkpoints'
@@ -36,7 +38,8 @@ export type AuditCheckName =
   | 'privacy'
   | 'run-ended'
   | 'rejections'
-  | 'declines';
+  | 'declines'
+  | 'evaluations';
 
 /** Every check, in report order. */
 export const AUDIT_CHECKS: readonly AuditCheckName[] = [
@@ -54,6 +57,7 @@ export const AUDIT_CHECKS: readonly AuditCheckName[] = [
   'run-ended',
   'rejections',
   'declines',
+  'evaluations',
 ];
 
 /** A reason the ledger cannot be trusted. */

@@ -1,4 +1,5 @@
 import { SiloError } from '@silo/common';
+import { shuffleIndices } from './rng.js';
 
 /**
  * A labelled classification dataset held in memory.
@@ -46,4 +47,32 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
     y[i] = ds.y[src]!;
   }
   return { x, y, size: n, featureShape: [...ds.featureShape], numClasses: ds.numClasses };
+}
+
+/**
+ * Splits off a held-out share of `ds` that training never sees: a seeded random ⌈share·n⌉
+ * examples (at least one when `share > 0`, at most n − 1) form `heldOut`, the rest `train`.
+ * The same `(ds, share, seed)` always gives the same split.
+ *
+ * @throws SiloError `ERR_BAD_CONFIG` for a share outside [0, 1), or one that leaves no
+ *   example to hold out or to train on.
+ */
+export function holdOut(
+  ds: Dataset,
+  share: number,
+  seed: number,
+): { train: Dataset; heldOut: Dataset | undefined } {
+  if (!(share >= 0 && share < 1))
+    throw new SiloError('ERR_BAD_CONFIG', `the held-out share must be in [0, 1), got ${share}`);
+  if (share === 0) return { train: ds, heldOut: undefined };
+  const count = Math.ceil(share * ds.size);
+  if (ds.size < 2 || count >= ds.size)
+    throw new SiloError(
+      'ERR_BAD_CONFIG',
+      `cannot hold out ${share} of ${ds.size} examples and still train on some`,
+    );
+  const order = shuffleIndices(ds.size, seed);
+  const held = Int32Array.from(order.subarray(0, count)).sort();
+  const kept = Int32Array.from(order.subarray(count)).sort();
+  return { train: subset(ds, kept), heldOut: subset(ds, held) };
 }

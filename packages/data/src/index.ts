@@ -1,4 +1,4 @@
-export { type Dataset, subset } from './dataset.js';
+export { type Dataset, subset, holdOut } from './dataset.js';
 export { createRng, shuffleIndices } from './rng.js';
 export { loadMnist, type MnistOptions, MNIST_TOTAL } from './mnist.js';
 export { type PartitionScheme, parsePartitionScheme, partition } from './partition.js';

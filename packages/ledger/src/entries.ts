@@ -114,6 +114,28 @@ export const declinedEntrySchema = z
   })
   .strict();
 
+/**
+ * A worker's report of how a round's checkpoint does on its held-out data (federated
+ * evaluation), in a JWS signed by its key; the entry repeats what it signed.
+ */
+export const evaluationEntrySchema = z
+  .object({
+    v: z.literal(1),
+    type: z.literal('evaluation'),
+    runId,
+    round,
+    keyId,
+    /** The checkpoint evaluated: the one round `round` produced. */
+    checkpoint: hex64,
+    numExamples: z.number().int().positive(),
+    loss: z.number().nonnegative(),
+    accuracy: z.number().min(0).max(1),
+    /** The worker's signed report (JWS typ `silo-evaluation+jws`), exactly as received. */
+    report: flattenedJwsSchema,
+    at: unixMs,
+  })
+  .strict();
+
 /** The payload of an aggregate record, signed by the coordinator (JWS typ {@link AGGREGATE_RECORD_TYP}). */
 export const aggregateRecordSchema = z
   .object({
@@ -207,6 +229,7 @@ export const ledgerEntrySchema = z.discriminatedUnion('type', [
   declinedEntrySchema,
   aggregateEntrySchema,
   runEndedEntrySchema,
+  evaluationEntrySchema,
 ]);
 
 export type KeyEnrolledEntry = z.infer<typeof keyEnrolledEntrySchema>;
@@ -215,6 +238,7 @@ export type RunEntry = z.infer<typeof runEntrySchema>;
 export type UpdateEntry = z.infer<typeof updateEntrySchema>;
 export type RejectionEntry = z.infer<typeof rejectionEntrySchema>;
 export type DeclinedEntry = z.infer<typeof declinedEntrySchema>;
+export type EvaluationEntry = z.infer<typeof evaluationEntrySchema>;
 export type AggregateRecord = z.infer<typeof aggregateRecordSchema>;
 export type AggregateEntry = z.infer<typeof aggregateEntrySchema>;
 export type RunEndedEntry = z.infer<typeof runEndedEntrySchema>;

@@ -63,6 +63,7 @@ export {
   type UpdateEntry,
   type RejectionEntry,
   type DeclinedEntry,
+  type EvaluationEntry,
   type AggregateRecord,
   type AggregateEntry,
   type RunEndedEntry,

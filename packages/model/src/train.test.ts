@@ -120,6 +120,120 @@ describe('trainLocal', () => {
   });
 });
 
+describe('trainLocal with a proximal term (FedProx)', () => {
+  /** L2 distance between two flat weight vectors, in float64. */
+  const distance = (a: Float32Array, b: Float32Array): number =>
+    Math.sqrt(a.reduce((sum, v, i) => sum + (v - b[i]!) ** 2, 0));
+
+  it('keeps the trained weights closer to the start than plain SGD', async () => {
+    const data = digitsLike(200, 4);
+    const drift = async (proximalMu: number): Promise<number> => {
+      const model = buildModel({ kind: 'builtin', name: 'mlp' }, 3);
+      const start = getFlatWeights(model);
+      await trainLocal(model, data, { ...options, epochs: 2, proximalMu });
+      const moved = distance(getFlatWeights(model), start);
+      model.dispose();
+      return moved;
+    };
+    const plain = await drift(0);
+    const proximal = await drift(1);
+    expect(plain).toBeGreaterThan(0);
+    expect(proximal).toBeLessThan(0.9 * plain);
+  });
+
+  it('gives bit-identical weights for mu = 0 and for no mu', async () => {
+    const data = digitsLike(64, 5);
+    const trained = async (extra: { proximalMu?: number }): Promise<string> => {
+      const model = buildModel({ kind: 'builtin', name: 'mlp' }, 6);
+      await trainLocal(model, data, { ...options, ...extra });
+      const digest = digestWeights(getFlatWeights(model));
+      model.dispose();
+      return digest;
+    };
+    expect(await trained({ proximalMu: 0 })).toBe(await trained({}));
+  });
+
+  it('adds lr·mu·(w − w_start) to the plain step once the weights have moved', async () => {
+    // One softmax layer on two features. Both examples are the same, so the shuffle cannot
+    // change the steps: step 1 starts at w_start, where the proximal gradient is zero, so
+    // both runs reach the same w1; step 2 then differs by exactly lr·mu·(w1 − w_start).
+    const tiny = (): tf.LayersModel => {
+      const model = tf.sequential({
+        layers: [tf.layers.dense({ inputShape: [2], units: 2, activation: 'softmax' })],
+      });
+      const init = [tf.tensor2d([0.5, -0.25, 0.75, 0.1], [2, 2]), tf.tensor1d([0.2, -0.3])];
+      model.setWeights(init);
+      tf.dispose(init);
+      return model;
+    };
+    const example = (size: number): TrainingData => ({
+      x: Float32Array.from({ length: 2 * size }, (_, i) => (i % 2 === 0 ? 1.5 : -2)),
+      y: new Int32Array(size).fill(1),
+      size,
+      featureShape: [2],
+      numClasses: 2,
+    });
+    const learningRate = 0.5;
+    const mu = 0.8;
+    const run = async (size: number, proximalMu: number): Promise<Float32Array> => {
+      const model = tiny();
+      await trainLocal(model, example(size), { epochs: 1, batchSize: 1, learningRate, seed: 7, proximalMu });
+      const weights = getFlatWeights(model);
+      model.dispose();
+      return weights;
+    };
+    const startModel = tiny();
+    const start = getFlatWeights(startModel);
+    startModel.dispose();
+    const w1 = await run(1, 0);
+    expect(await run(1, mu)).toEqual(w1);
+    const plain = await run(2, 0);
+    const proximal = await run(2, mu);
+    const expected = plain.map((p, i) => p - learningRate * mu * (w1[i]! - start[i]!));
+    // The proximal pull is large enough here that a wrong sign or factor would show.
+    expect(distance(proximal, plain)).toBeGreaterThan(0.05);
+    proximal.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 5));
+  });
+
+  it('refuses a negative or non-finite mu', async () => {
+    const model = buildModel({ kind: 'builtin', name: 'mlp', inputShape: [4], numClasses: 3 }, 0);
+    const data: TrainingData = {
+      x: new Float32Array(8),
+      y: Int32Array.from([0, 2]),
+      size: 2,
+      featureShape: [4],
+      numClasses: 3,
+    };
+    for (const proximalMu of [-0.01, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(trainLocal(model, data, { ...options, proximalMu })).rejects.toMatchObject({
+        code: 'ERR_BAD_CONFIG',
+      });
+    }
+    model.dispose();
+  });
+
+  it('leaves no tensors behind', async () => {
+    const model = buildModel({ kind: 'builtin', name: 'mlp' }, 0);
+    const data = digitsLike(40, 3);
+    const before = tf.memory().numTensors;
+    await trainLocal(model, data, { ...options, proximalMu: 0.1 });
+    expect(tf.memory().numTensors).toBe(before);
+    const controller = new AbortController();
+    await expect(
+      trainLocal(model, data, {
+        ...options,
+        batchSize: 4,
+        proximalMu: 0.1,
+        onEpochEnd: () => controller.abort(),
+        epochs: 2,
+        signal: controller.signal,
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_CANCELLED' });
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});
+
 describe('evaluate', () => {
   it('scores a model that always predicts class 0', () => {
     const model = buildModel({ kind: 'builtin', name: 'mlp', inputShape: [2], numClasses: 2 }, 0);

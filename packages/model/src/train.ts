@@ -25,6 +25,13 @@ export interface TrainOptions {
   learningRate: number;
   /** Seeds the per-epoch shuffles, so equal inputs give bit-identical results. */
   seed: number;
+  /**
+   * FedProx's μ (Li et al., 2020): when positive, each step minimises the loss plus
+   * `(μ/2)·‖w − w_start‖²`, where `w_start` are the trainable weights at the start of the call
+   * (the round's base), which pulls local training back towards them. Must be finite and ≥ 0.
+   * Default 0: plain SGD, bit-identical to leaving it out.
+   */
+  proximalMu?: number;
   /** Stops training between steps; the model then holds a partial update. */
   signal?: AbortSignal;
   /** Called after each epoch with its 1-based number and that epoch's mean loss and accuracy. */
@@ -50,7 +57,10 @@ const EPSILON = 1e-7;
 
 /**
  * Trains `model` in place on local data with plain minibatch SGD, as in FedAvg's ClientUpdate:
- * each epoch visits the examples in a fresh permutation seeded by `(seed, epoch)`.
+ * each epoch visits the examples in a fresh permutation seeded by `(seed, epoch)`. With a positive
+ * `proximalMu` it is FedProx's local solver instead: the loss of every step gains the proximal
+ * term `(μ/2)·‖w − w_start‖²` over the trainable weights, `w_start` being their values when the
+ * call began.
  *
  * Deterministic on a given backend: the same weights, data and options yield bit-identical
  * weights. Leaves no tensors behind. Labels must be below the model's output width. The wasm
@@ -66,10 +76,13 @@ export async function trainLocal(
   data: TrainingData,
   options: TrainOptions,
 ): Promise<TrainResult> {
-  const { epochs, batchSize, learningRate, seed, signal } = validateOptions(options);
+  const { epochs, batchSize, learningRate, seed, signal, proximalMu = 0 } = validateOptions(options);
   const io = checkData(model, data);
   registerWasmConvFilterGradient();
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  // Only built for μ > 0, so that μ = 0 runs exactly the plain-SGD graph.
+  const proximal: Proximal | undefined =
+    proximalMu > 0 ? { mu: proximalMu, anchors: variables.map((v) => tf.clone(v)) } : undefined;
   const optimizer = tf.train.sgd(learningRate);
   let steps = 0;
   let lossSum = 0;
@@ -84,7 +97,7 @@ export async function trainLocal(
         if (signal?.aborted)
           throw new SiloError('ERR_CANCELLED', 'local training was cancelled', { cause: signal.reason });
         const batch = gather(data, io.rowLength, order.subarray(start, start + batchSize));
-        const step = trainStep(model, optimizer, variables, batch, io);
+        const step = trainStep(model, optimizer, variables, batch, io, proximal);
         lossSum += step.loss * batch.size;
         correct += step.correct;
         steps++;
@@ -97,6 +110,7 @@ export async function trainLocal(
     }
   } finally {
     optimizer.dispose();
+    if (proximal !== undefined) tf.dispose(proximal.anchors);
   }
   return { loss: lossSum / data.size, accuracy: correct / data.size, numExamples: data.size, steps };
 }
@@ -142,6 +156,12 @@ interface ModelIo {
   numOutputs: number;
 }
 
+/** FedProx's proximal term: its weight μ and the weights it pulls towards, one per variable. */
+interface Proximal {
+  mu: number;
+  anchors: tf.Tensor[];
+}
+
 interface Batch {
   x: Float32Array;
   y: Int32Array;
@@ -154,25 +174,41 @@ function trainStep(
   variables: tf.Variable[],
   batch: Batch,
   io: ModelIo,
+  proximal: Proximal | undefined,
 ): { loss: number; correct: number } {
   return tf.tidy(() => {
     const { xs, labels } = batchTensors(batch, io);
     let correctCount: tf.Tensor | undefined;
+    let crossEntropyLoss: tf.Tensor | undefined;
     const loss = optimizer.minimize(
       () => {
         const probs = model.apply(xs, { training: true }) as tf.Tensor;
         // The gradient pass disposes everything made in here but the loss, so the accuracy
-        // count is kept explicitly and released below.
+        // count (and, under FedProx, the loss without the proximal term, which is what the
+        // result reports) are kept explicitly and released below.
         correctCount = tf.keep(countCorrect(probs, labels));
-        return crossEntropy(probs, labels, io.numOutputs);
+        const ce = crossEntropy(probs, labels, io.numOutputs);
+        if (proximal === undefined) return ce;
+        crossEntropyLoss = tf.keep(ce);
+        return tf.add(ce, proximalTerm(variables, proximal));
       },
       true,
       variables,
     );
-    const result = { loss: loss!.dataSync()[0]!, correct: correctCount!.dataSync()[0]! };
+    const result = {
+      loss: (crossEntropyLoss ?? loss!).dataSync()[0]!,
+      correct: correctCount!.dataSync()[0]!,
+    };
     correctCount!.dispose();
+    crossEntropyLoss?.dispose();
     return result;
   });
+}
+
+/** `(μ/2)·Σ‖v − anchor‖²` over the trained variables; its gradient is `μ·(v − anchor)`. */
+function proximalTerm(variables: readonly tf.Variable[], proximal: Proximal): tf.Scalar {
+  const squares = variables.map((v, i) => tf.sum(tf.square(tf.sub(v, proximal.anchors[i]!))));
+  return tf.mul(tf.addN(squares), proximal.mu / 2);
 }
 
 /** Mean categorical cross-entropy of softmax outputs, clipped as Keras does to avoid log(0). */
@@ -211,6 +247,9 @@ function validateOptions(options: TrainOptions): TrainOptions {
   if (!Number.isFinite(learningRate) || learningRate <= 0)
     throw badOption('learningRate', learningRate, 'a positive number');
   if (!Number.isSafeInteger(seed)) throw badOption('seed', seed, 'an integer');
+  const { proximalMu } = options;
+  if (proximalMu !== undefined && !(Number.isFinite(proximalMu) && proximalMu >= 0))
+    throw badOption('proximalMu', proximalMu, 'a finite number ≥ 0');
   return options;
 }
 

@@ -61,6 +61,42 @@ export interface InstructionPrivacy {
   shares?: number;
 }
 
+/** What the coordinator signs in an evaluate instruction. */
+export interface SignedEvaluateInstruction {
+  v: 1;
+  kind: 'evaluate';
+  keyId: string;
+  runId: string;
+  /** The round whose resulting checkpoint is evaluated. */
+  round: number;
+  /** The checkpoint to evaluate. */
+  baseDigest: string;
+  nonce: string;
+  deadlineUnixMs: number;
+  modelSpecJson: string;
+  specDigest: string;
+  numParams: number;
+  issuedAt: number;
+}
+
+/** The JWS `typ` of a worker's evaluation report. */
+export const EVALUATION_TYP = 'silo-evaluation+jws';
+
+/** What a worker signs when it reports how a checkpoint does on its held-out data. */
+export interface EvaluationClaims {
+  runId: string;
+  round: number;
+  /** The checkpoint evaluated. */
+  checkpoint: string;
+  nonce: string;
+  keyId: string;
+  /** Held-out examples evaluated on. */
+  numExamples: number;
+  loss: number;
+  accuracy: number;
+  issuedAt: number;
+}
+
 /** The JWS `typ` of a worker declining an instruction. */
 export const DECLINE_TYP = 'silo-decline+jws';
 

@@ -16,6 +16,7 @@ export const pb = silo.v1;
 export type JoinRequest = silo.v1.JoinRequest;
 export type Instruction = silo.v1.Instruction;
 export type TrainInstruction = silo.v1.TrainInstruction;
+export type EvaluateInstruction = silo.v1.EvaluateInstruction;
 export type FetchModelRequest = silo.v1.FetchModelRequest;
 export type ModelChunk = silo.v1.ModelChunk;
 export type ModelHeader = silo.v1.ModelHeader;

@@ -37,6 +37,8 @@ const CHECK_LINES: Record<AuditCheckName, (n: number, report: AuditReport) => st
     return `${plural(n, 'rejection')} counted${codes.length === 0 ? '' : ` (${codes.join(', ')})`}`;
   },
   declines: (n) => `${plural(n, 'decline')} by workers, each signed by a key enrolled at the time`,
+  evaluations: (n) =>
+    `${plural(n, 'evaluation report')} by workers, each signed by a key enrolled at the time, of the checkpoint its round produced`,
 };
 
 function checkLine(check: AuditCheck, report: AuditReport): string {

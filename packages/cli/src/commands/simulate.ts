@@ -5,11 +5,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { auditLedger } from '@silo/audit';
 import { PLAINTEXT_FEDERATION_WARNING, SiloError } from '@silo/common';
-import type { RunView } from '@silo/coordinator';
+import type { FederatedEvaluation, RunView } from '@silo/coordinator';
 import { loadMnist, parsePartitionScheme } from '@silo/data';
 import { buildModel, evaluate, initBackend, parseModelSpec, trainLocal } from '@silo/model';
 import { parseStrategyConfig, validateForRound, type StrategyConfig } from '@silo/aggregation';
@@ -59,6 +60,10 @@ export interface SimulateOptions {
   dpMode?: string;
   /** Stop before a round would take ε past this. */
   dpMaxEpsilon?: number;
+  /** Share of each worker's digits held out for federated evaluation. Default 0. */
+  holdout?: number;
+  /** Federated evaluation after every N rounds (and the last); needs `holdout`. */
+  federatedEval?: number;
 }
 
 /**
@@ -127,6 +132,26 @@ function parseAdversary(options: SimulateOptions): Adversary {
   const strategy = parseStrategyConfig({ ...params, name: options.strategy ?? 'fedavg' });
   validateForRound(strategy, options.workers);
   return { attackers, attack, strategy };
+}
+
+/**
+ * The federated evaluation of the final model, once every worker reported or the evaluation's
+ * deadline passed: the reports arrive after the last round closes.
+ */
+async function finalEvaluation(
+  target: ApiTarget,
+  final: RunView,
+  options: SimulateOptions,
+): Promise<FederatedEvaluation | undefined> {
+  const deadline = Date.now() + options.roundTimeoutMs;
+  let view = final;
+  for (;;) {
+    const evaluation = view.history.at(-1)?.federatedEvaluation;
+    if ((evaluation?.workers ?? 0) >= options.workers || Date.now() > deadline || view.status !== 'completed')
+      return evaluation;
+    await sleep(250);
+    view = await callApi<RunView>(target, 'GET', `/v1/runs/${final.id}`);
+  }
 }
 
 /** `krum (f=3)`, `fedavg`. */
@@ -204,6 +229,11 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
   parsePartitionScheme(options.partition);
   const spec = parseModelSpec(options.model);
   const adversary = parseAdversary(options);
+  if (options.federatedEval !== undefined && !((options.holdout ?? 0) > 0))
+    throw new SiloError(
+      'ERR_BAD_CONFIG',
+      '--federated-eval needs --holdout SHARE: the digits the workers evaluate on',
+    );
   const redis = await ensureRedis(options.redisUrl);
   const dir = options.dir !== undefined ? resolve(options.dir) : await mkdtemp(join(tmpdir(), 'silo-sim-'));
   const prefix = `sim-${randomBytes(4).toString('hex')}`;
@@ -285,6 +315,7 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
           stateDir: join(dir, 'state', w.name),
           coordinatorKey: ready.verifierKey,
           ...(index < adversary.attackers && options.attack !== undefined ? { attack: options.attack } : {}),
+          ...(options.holdout === undefined ? {} : { holdout: options.holdout }),
           data: {
             kind: 'mnist',
             partition: options.partition,
@@ -306,6 +337,9 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
       minWorkers: options.workers,
       strategy: adversary.strategy,
       ...privacyOptions(options),
+      ...(options.federatedEval === undefined
+        ? {}
+        : { federatedEvaluation: { every: options.federatedEval, timeoutMs: options.roundTimeoutMs } }),
       roundTimeoutMs: options.roundTimeoutMs,
       train: { epochs: options.epochs, batchSize: options.batchSize, learningRate: options.lr },
       seed: options.seed,
@@ -322,6 +356,8 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
       say(formatRound(view, i));
     });
     const federatedMs = Date.now() - started;
+    const evaluated =
+      options.federatedEval === undefined ? undefined : await finalEvaluation(target, final, options);
     const { online } = await callApi<{ online: { backend: string }[] }>(target, 'GET', '/v1/workers');
     const backends = [...new Set(online.map((w) => w.backend))].join(', ') || 'unknown';
     if (options.out !== undefined) {
@@ -343,6 +379,13 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
       `  federated         ${last?.evalAccuracy !== undefined ? (last.evalAccuracy * 100).toFixed(2) : '?'}% accuracy on ${options.testSize} held-out digits after ${final.history.length} rounds, ${(federatedMs / 1000).toFixed(1)} s wall time`,
     );
     if (final.reason !== undefined) say(`  ended early       ${final.reason}`);
+    if (evaluated !== undefined) {
+      const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+      say(
+        `  workers' eval     ${pct(evaluated.accuracy)} on ${evaluated.numExamples} held-out digits of ${evaluated.workers} workers ` +
+          `(worst ${pct(evaluated.minAccuracy)}, best ${pct(evaluated.maxAccuracy)}, std ${pct(evaluated.accuracyStd)})`,
+      );
+    }
     if (last?.privacy !== undefined)
       say(
         `  privacy           ε = ${last.privacy.epsilon.toFixed(3)} at δ = ${options.dpDelta ?? 1e-5} (z = ${last.privacy.noiseMultiplier}, C = ${options.dpClip}, q = ${last.privacy.samplingRate.toFixed(3)})`,
@@ -463,6 +506,12 @@ export function simulateCommand(program: Command): void {
       'a numeric strategy parameter, repeatable: beta=0.2, f=3, m=5, clipNorm=1',
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
+    )
+    .option('--holdout <share>', "share of each worker's digits held out for federated evaluation", Number)
+    .option(
+      '--federated-eval <every>',
+      'workers evaluate the global model on their held-out digits after every N rounds (needs --holdout)',
+      int,
     )
     .option('--sample <n>', "workers sampled per round: a count or a share such as '30%' (default: all)")
     .option('--dp-noise <z>', 'differential privacy (DP-FedAvg): noise multiplier z, with --dp-clip', Number)

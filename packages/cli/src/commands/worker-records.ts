@@ -36,6 +36,8 @@ function describeRecord(r: EgressRecord): string {
       return `${r.runId} round ${r.round}: ${r.code} ${r.reason}`;
     case 'fetch-model':
       return `${r.runId} round ${r.round}`;
+    case 'evaluation':
+      return `${r.runId} round ${r.round} checkpoint ${short(r.checkpoint)}: accuracy ${(r.accuracy * 100).toFixed(2)}% loss ${r.loss.toFixed(4)} on ${r.numExamples} held-out examples`;
     case 'update':
       return (
         `${r.runId} round ${r.round} update ${short(r.updateDigest)} (${r.updateBytes} bytes in ${r.chunks} chunks, ` +

@@ -196,6 +196,9 @@ export namespace silo {
             nonce?: (string|null);
             deadlineUnixMs?: (number|null);
             modelSpecJson?: (string|null);
+            specDigest?: (string|null);
+            numParams?: (number|null);
+            keyId?: (string|null);
         }
 
         class EvaluateInstruction implements IEvaluateInstruction {
@@ -206,6 +209,9 @@ export namespace silo {
             public nonce: string;
             public deadlineUnixMs: number;
             public modelSpecJson: string;
+            public specDigest: string;
+            public numParams: number;
+            public keyId: string;
             public static create(properties?: silo.v1.IEvaluateInstruction): silo.v1.EvaluateInstruction;
             public static encode(m: silo.v1.IEvaluateInstruction, w?: $protobuf.Writer): $protobuf.Writer;
             public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): silo.v1.EvaluateInstruction;
@@ -230,6 +236,7 @@ export namespace silo {
             round?: (number|null);
             keyId?: (string|null);
             chunkBytes?: (number|null);
+            evaluation?: (boolean|null);
         }
 
         class FetchModelRequest implements IFetchModelRequest {
@@ -238,6 +245,7 @@ export namespace silo {
             public round: number;
             public keyId: string;
             public chunkBytes: number;
+            public evaluation: boolean;
             public static create(properties?: silo.v1.IFetchModelRequest): silo.v1.FetchModelRequest;
             public static encode(m: silo.v1.IFetchModelRequest, w?: $protobuf.Writer): $protobuf.Writer;
             public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): silo.v1.FetchModelRequest;

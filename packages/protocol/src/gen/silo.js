@@ -1719,6 +1719,9 @@ export const silo = $root.silo = (() => {
              * @property {string|null} [nonce] EvaluateInstruction nonce
              * @property {number|null} [deadlineUnixMs] EvaluateInstruction deadlineUnixMs
              * @property {string|null} [modelSpecJson] EvaluateInstruction modelSpecJson
+             * @property {string|null} [specDigest] EvaluateInstruction specDigest
+             * @property {number|null} [numParams] EvaluateInstruction numParams
+             * @property {string|null} [keyId] EvaluateInstruction keyId
              */
 
             /**
@@ -1785,6 +1788,30 @@ export const silo = $root.silo = (() => {
             EvaluateInstruction.prototype.modelSpecJson = "";
 
             /**
+             * EvaluateInstruction specDigest.
+             * @member {string} specDigest
+             * @memberof silo.v1.EvaluateInstruction
+             * @instance
+             */
+            EvaluateInstruction.prototype.specDigest = "";
+
+            /**
+             * EvaluateInstruction numParams.
+             * @member {number} numParams
+             * @memberof silo.v1.EvaluateInstruction
+             * @instance
+             */
+            EvaluateInstruction.prototype.numParams = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * EvaluateInstruction keyId.
+             * @member {string} keyId
+             * @memberof silo.v1.EvaluateInstruction
+             * @instance
+             */
+            EvaluateInstruction.prototype.keyId = "";
+
+            /**
              * Creates a new EvaluateInstruction instance using the specified properties.
              * @function create
              * @memberof silo.v1.EvaluateInstruction
@@ -1824,6 +1851,12 @@ export const silo = $root.silo = (() => {
                     w.uint32(40).uint64(m.deadlineUnixMs);
                 if (m.modelSpecJson != null && Object.hasOwnProperty.call(m, "modelSpecJson"))
                     w.uint32(50).string(m.modelSpecJson);
+                if (m.specDigest != null && Object.hasOwnProperty.call(m, "specDigest"))
+                    w.uint32(58).string(m.specDigest);
+                if (m.numParams != null && Object.hasOwnProperty.call(m, "numParams"))
+                    w.uint32(64).uint64(m.numParams);
+                if (m.keyId != null && Object.hasOwnProperty.call(m, "keyId"))
+                    w.uint32(74).string(m.keyId);
                 return w;
             };
 
@@ -1883,6 +1916,18 @@ export const silo = $root.silo = (() => {
                         }
                     case 6: {
                             m.modelSpecJson = r.string();
+                            break;
+                        }
+                    case 7: {
+                            m.specDigest = r.string();
+                            break;
+                        }
+                    case 8: {
+                            m.numParams = r.uint64();
+                            break;
+                        }
+                    case 9: {
+                            m.keyId = r.string();
                             break;
                         }
                     default:
@@ -2060,6 +2105,7 @@ export const silo = $root.silo = (() => {
              * @property {number|null} [round] FetchModelRequest round
              * @property {string|null} [keyId] FetchModelRequest keyId
              * @property {number|null} [chunkBytes] FetchModelRequest chunkBytes
+             * @property {boolean|null} [evaluation] FetchModelRequest evaluation
              */
 
             /**
@@ -2110,6 +2156,14 @@ export const silo = $root.silo = (() => {
             FetchModelRequest.prototype.chunkBytes = 0;
 
             /**
+             * FetchModelRequest evaluation.
+             * @member {boolean} evaluation
+             * @memberof silo.v1.FetchModelRequest
+             * @instance
+             */
+            FetchModelRequest.prototype.evaluation = false;
+
+            /**
              * Creates a new FetchModelRequest instance using the specified properties.
              * @function create
              * @memberof silo.v1.FetchModelRequest
@@ -2145,6 +2199,8 @@ export const silo = $root.silo = (() => {
                     w.uint32(26).string(m.keyId);
                 if (m.chunkBytes != null && Object.hasOwnProperty.call(m, "chunkBytes"))
                     w.uint32(32).uint32(m.chunkBytes);
+                if (m.evaluation != null && Object.hasOwnProperty.call(m, "evaluation"))
+                    w.uint32(40).bool(m.evaluation);
                 return w;
             };
 
@@ -2196,6 +2252,10 @@ export const silo = $root.silo = (() => {
                         }
                     case 4: {
                             m.chunkBytes = r.uint32();
+                            break;
+                        }
+                    case 5: {
+                            m.evaluation = r.bool();
                             break;
                         }
                     default:
