@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmConvFilterGradient } from './wasm-conv-grad.js';
+import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 
 /** A TensorFlow.js backend Silo can run on, fastest first: native libtensorflow, WebAssembly, plain JS. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -57,7 +57,7 @@ async function tryBackend(name: BackendName): Promise<boolean> {
   }
   if (name === 'wasm') {
     configureWasmPaths();
-    registerWasmConvFilterGradient();
+    registerWasmTrainingKernels();
   }
   const ok = await tf.setBackend(name);
   await tf.ready();

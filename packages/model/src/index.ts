@@ -4,4 +4,8 @@ export { buildModel } from './build.js';
 export { modelLayout, getFlatWeights, setFlatWeights } from './weights.js';
 export { type TrainingData, type TrainOptions, type TrainResult, trainLocal, evaluate } from './train.js';
 export { exportLayersModel, loadExportedModel } from './export.js';
-export { registerWasmConvFilterGradient } from './wasm-conv-grad.js';
+export {
+  WASM_TRAINING_KERNELS,
+  registerWasmTrainingKernels,
+  registerWasmConvFilterGradient,
+} from './wasm-kernels/index.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { SiloError } from '@silo/common';
 import { epochPermutation } from './rng.js';
-import { registerWasmConvFilterGradient } from './wasm-conv-grad.js';
+import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 
 /**
  * Labelled examples to train or evaluate on. Structurally the `Dataset` of `@silo/data` (which
@@ -64,8 +64,8 @@ const EPSILON = 1e-7;
  *
  * Deterministic on a given backend: the same weights, data and options yield bit-identical
  * weights. Leaves no tensors behind. Labels must be below the model's output width. The wasm
- * backend lacks the filter gradient of convolutions; Silo registers its own for stride 1
- * before training (see `registerWasmConvFilterGradient`).
+ * backend lacks some gradient kernels (convolution filters, depthwise convolutions, gather);
+ * Silo registers its own before training (see `registerWasmTrainingKernels`).
  *
  * @throws SiloError `ERR_BAD_CONFIG` for invalid options; `ERR_SHAPE_MISMATCH` when the data's
  *   rows or classes do not fit the model; `ERR_BAD_INPUT` for a label out of range or empty
@@ -78,7 +78,7 @@ export async function trainLocal(
 ): Promise<TrainResult> {
   const { epochs, batchSize, learningRate, seed, signal, proximalMu = 0 } = validateOptions(options);
   const io = checkData(model, data);
-  registerWasmConvFilterGradient();
+  registerWasmTrainingKernels();
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   // Only built for μ > 0, so that μ = 0 runs exactly the plain-SGD graph.
   const proximal: Proximal | undefined =
