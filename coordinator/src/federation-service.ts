@@ -31,7 +31,7 @@ import {
   type SigningKey,
   type UpdateManifest,
 } from '@silo/signing';
-import { ChunkAssembler, assertFinite, chunkBytes, fromCanonicalBytes, layoutSize } from '@silo/tensors';
+import { chunkBytes, layoutSize } from '@silo/tensors';
 import type { BlobStore } from './blob-store.js';
 import type { CoordinatorConfig } from './config.js';
 import type { InstructionNotice } from './dispatcher.js';
@@ -494,21 +494,24 @@ export class FederationService {
         `update has ${manifest.updateBytes} bytes, the model needs ${length * 4}`,
       );
     }
-    const assembler = new ChunkAssembler({
-      expectedBytes: manifest.updateBytes,
-      maxBytes: this.#o.config.maxUpdateBytes,
+    // Streamed to disk as it arrives, checked on the way: memory stays at one chunk per upload,
+    // whatever the model's size and however many workers upload at once.
+    const blob = await this.#o.blobs.openWriter(manifest.updateBytes, manifest.updateDigest, {
+      float32: true,
     });
-    for (let part = await parts.next(); part.done !== true; part = await parts.next()) {
-      const malformed = malformedReason(part.value);
-      if (malformed !== undefined) throw malformedError('UpdatePart', malformed);
-      if (part.value.data === null || part.value.data === undefined) {
-        throw new SiloError('ERR_STREAM', 'only data chunks may follow the manifest');
+    try {
+      for (let part = await parts.next(); part.done !== true; part = await parts.next()) {
+        const malformed = malformedReason(part.value);
+        if (malformed !== undefined) throw malformedError('UpdatePart', malformed);
+        if (part.value.data === null || part.value.data === undefined) {
+          throw new SiloError('ERR_STREAM', 'only data chunks may follow the manifest');
+        }
+        await blob.write(part.value.data);
       }
-      assembler.push(part.value.data);
+      await blob.commit();
+    } finally {
+      await blob.abort();
     }
-    const bytes = assembler.finish(manifest.updateDigest);
-    assertFinite(fromCanonicalBytes(bytes, length), 'update');
-    await this.#o.blobs.put(bytes);
     const update: AcceptedUpdate = {
       keyId: manifest.keyId,
       updateDigest: manifest.updateDigest,

@@ -21,7 +21,15 @@ import type { Evaluator } from './evaluator.js';
 import { evaluationDue, openEvaluation } from './evaluations.js';
 import { sampleWorkers, type RoundJobData, type RoundScheduler, type RoundSteps } from './scheduler.js';
 import { resolveCount } from './config.js';
-import type { RoundPrivacy, RoundRecord, RoundSummary, RunRecord, StateStore } from './state.js';
+import { streamable, streamingFedAvg } from './streaming-aggregate.js';
+import type {
+  AcceptedUpdate,
+  RoundPrivacy,
+  RoundRecord,
+  RoundSummary,
+  RunRecord,
+  StateStore,
+} from './state.js';
 
 /** Events the round engine emits in this process. */
 export interface RoundEvents {
@@ -30,6 +38,18 @@ export interface RoundEvents {
   'round-retried': [{ runId: string; round: number; attempt: number; added: string[] }];
   'evaluation-opened': [{ runId: string; round: number; sampled: string[] }];
   'run-ended': [{ runId: string; status: string; error?: string }];
+}
+
+/** What aggregating a round produced, streamed or in memory. */
+interface RoundAggregate {
+  checkpoint: string;
+  totalExamples: number;
+  /** Server state the round started from and left (stateful strategies). */
+  stateIn?: string | null | undefined;
+  stateOut?: string | undefined;
+  privacy?: NonNullable<AggregateRecord['privacy']> | undefined;
+  /** The new weights, when they were in memory anyway. */
+  weights?: Float32Array | undefined;
 }
 
 /** Options for {@link RoundEngine}. */
@@ -285,32 +305,21 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     if (accepted.length === 0)
       throw new SiloError('ERR_INTERNAL', `round ${round} of ${runId} has no updates`);
     const length = layoutSize(run.layout);
-    const base = fromCanonicalBytes(await blobs.get(record.base), length);
-    const updates: ClientUpdate[] = [];
-    for (const update of accepted) {
-      const delta = fromCanonicalBytes(await blobs.get(update.updateDigest), length);
-      updates.push({ keyId: update.keyId, numExamples: update.numExamples, delta });
-    }
     const strategy = createStrategy(run.config.strategy);
-    const stateIn = strategy.stateful ? (run.strategyState ?? null) : undefined;
-    const serverState =
-      stateIn === null || stateIn === undefined ? undefined : decodeState(await blobs.get(stateIn), length);
-    const { result, privacy } = await this.#combine(run, record, strategy, base, updates, serverState);
-    const stateOut =
-      strategy.stateful && result.state !== undefined
-        ? await blobs.put(encodeState(result.state))
-        : undefined;
-    const checkpoint = await blobs.put(toCanonicalBytes(result.weights));
+    const combined: RoundAggregate = streamable(run.config)
+      ? await streamingFedAvg(blobs, record.base, accepted, length, run.config.strategy.clipNorm)
+      : await this.#inMemory(run, record, strategy, accepted, length);
+    const { checkpoint, totalExamples, stateIn, stateOut, privacy, weights } = combined;
     faultPoint('aggregate-stored', round);
     const rejected = (await state.rejections(runId, round)).length;
     const mean = (name: string): number =>
-      accepted.reduce((sum, u) => sum + (u.metrics[name] ?? 0) * u.numExamples, 0) / result.totalExamples;
+      accepted.reduce((sum, u) => sum + (u.metrics[name] ?? 0) * u.numExamples, 0) / totalExamples;
     const summary: RoundSummary = {
       round,
       base: record.base,
       checkpoint,
       numUpdates: accepted.length,
-      totalExamples: result.totalExamples,
+      totalExamples,
       contributors: accepted.map((u) => u.keyId),
       rejected,
       trainLoss: mean('loss'),
@@ -328,7 +337,8 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
       closedAt: 0,
     };
     if (run.config.evaluation !== undefined) {
-      const metrics = await this.#o.evaluator.evaluate(run, result.weights);
+      const global = weights ?? fromCanonicalBytes(await blobs.get(checkpoint), length);
+      const metrics = await this.#o.evaluator.evaluate(run, global);
       summary.evalLoss = metrics.loss;
       summary.evalAccuracy = metrics.accuracy;
     }
@@ -356,7 +366,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
             };
           })
           .sort((a, b) => a.index - b.index),
-        totalExamples: result.totalExamples,
+        totalExamples,
         checkpoint,
         ...(strategy.stateful
           ? { stateIn: stateIn ?? null, ...(stateOut === undefined ? {} : { stateOut }) }
@@ -404,6 +414,43 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     await this.#o.notify(sampled, runId, round, 'evaluate');
     this.#o.logger.info({ runId, round, sampled: sampled.length }, 'federated evaluation opened');
     this.emit('evaluation-opened', { runId, round, sampled });
+  }
+
+  /**
+   * The round's aggregate by a strategy that needs every update at once (or DP): the updates
+   * are read into memory, combined, and the checkpoint and any server state stored.
+   */
+  async #inMemory(
+    run: RunRecord,
+    record: RoundRecord,
+    strategy: Strategy,
+    accepted: readonly AcceptedUpdate[],
+    length: number,
+  ): Promise<RoundAggregate> {
+    const { blobs } = this.#o;
+    const base = fromCanonicalBytes(await blobs.get(record.base), length);
+    const updates: ClientUpdate[] = [];
+    for (const update of accepted) {
+      const delta = fromCanonicalBytes(await blobs.get(update.updateDigest), length);
+      updates.push({ keyId: update.keyId, numExamples: update.numExamples, delta });
+    }
+    const stateIn = strategy.stateful ? (run.strategyState ?? null) : undefined;
+    const serverState =
+      stateIn === null || stateIn === undefined ? undefined : decodeState(await blobs.get(stateIn), length);
+    const { result, privacy } = await this.#combine(run, record, strategy, base, updates, serverState);
+    const stateOut =
+      strategy.stateful && result.state !== undefined
+        ? await blobs.put(encodeState(result.state))
+        : undefined;
+    const checkpoint = await blobs.put(toCanonicalBytes(result.weights));
+    return {
+      checkpoint,
+      totalExamples: result.totalExamples,
+      stateIn,
+      stateOut,
+      privacy,
+      weights: result.weights,
+    };
   }
 
   /**
