@@ -263,7 +263,11 @@ export class BlobBlockReader {
    * @throws SiloError `ERR_DIGEST_MISMATCH` when the blob is shorter than asked.
    */
   async next(into: Float32Array): Promise<void> {
-    const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+    await this.nextBytes(new Uint8Array(into.buffer, into.byteOffset, into.byteLength));
+  }
+
+  /** The next `bytes.byteLength` bytes, read into `bytes`. @throws SiloError as {@link next}. */
+  async nextBytes(bytes: Uint8Array): Promise<void> {
     let filled = 0;
     while (filled < bytes.byteLength) {
       const { bytesRead } = await this.#file.read(

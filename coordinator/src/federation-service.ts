@@ -31,7 +31,7 @@ import {
   type SigningKey,
   type UpdateManifest,
 } from '@silo/signing';
-import { chunkBytes, layoutSize } from '@silo/tensors';
+import { layoutSize } from '@silo/tensors';
 import type { BlobStore } from './blob-store.js';
 import type { CoordinatorConfig } from './config.js';
 import type { InstructionNotice } from './dispatcher.js';
@@ -352,15 +352,29 @@ export class FederationService {
       : (await this.#o.state.getRound(runId, round))?.base;
     if (digest === undefined)
       throw new SiloError('ERR_NOT_FOUND', `round ${round} of run ${runId} has not opened`);
-    const bytes = await this.#o.blobs.get(digest);
     // The worker may ask for smaller chunks, not for tiny ones: one byte per message would turn
     // a download into millions of messages.
     const requested = call.request.chunkBytes > 0 ? call.request.chunkBytes : Infinity;
     const size = Math.min(this.#o.config.chunkBytes, Math.max(MIN_CHUNK_BYTES, requested));
-    await writeWithBackpressure(call, {
-      header: { digest, totalBytes: bytes.byteLength, layout: run.layout, chunkBytes: size },
-    });
-    for (const chunk of chunkBytes(bytes, size)) await writeWithBackpressure(call, { data: chunk });
+    const totalBytes = layoutSize(run.layout) * 4;
+    // Read from disk a chunk at a time, hashed on the way: many workers downloading a large model
+    // at once cost one chunk each, not one model each.
+    const reader = await this.#o.blobs.openReader(digest);
+    try {
+      await writeWithBackpressure(call, {
+        header: { digest, totalBytes, layout: run.layout, chunkBytes: size },
+      });
+      for (let sent = 0; sent < totalBytes; sent += size) {
+        const chunk = new Uint8Array(Math.min(size, totalBytes - sent));
+        await reader.nextBytes(chunk);
+        await writeWithBackpressure(call, { data: chunk });
+      }
+      // A blob changed on disk is refused before the stream ends well; the worker checks the
+      // digest of what it received too.
+      await reader.verify();
+    } finally {
+      await reader.close();
+    }
     call.end();
   }
 
