@@ -3,6 +3,19 @@ import { policySchema } from './policy.js';
 import { parseVerifierKey } from '@silo/ledger';
 import { federationSecurityProblem, tlsFilesSchema } from '@silo/common';
 import { parseAttack } from './attack.js';
+import { DEFAULT_NORMALIZATION, DEFAULT_POSTGRES_BATCH_SIZE, NORMALIZATIONS } from '@silo/data';
+
+/** Column options of the csv and postgres sources (`TabularOptions` of @silo/data). */
+const tabularFields = {
+  labelColumn: z.string().min(1),
+  /** Default: every column but the label. */
+  featureColumns: z.array(z.string().min(1)).min(1).optional(),
+  /** Feature columns one-hot encoded over their sorted local categories. */
+  categorical: z.array(z.string().min(1)).optional(),
+  normalize: z.enum(NORMALIZATIONS).default(DEFAULT_NORMALIZATION),
+  /** true: labels must be integers ≥ 0, used as class ids; false: sorted labels numbered from 0. */
+  labelsAreClassIds: z.boolean().optional(),
+};
 
 const dataSchema = z.discriminatedUnion('kind', [
   z
@@ -19,8 +32,20 @@ const dataSchema = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('csv'),
       path: z.string().min(1),
-      labelColumn: z.string().min(1),
-      featureColumns: z.array(z.string()).optional(),
+      ...tabularFields,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('postgres'),
+      /** libpq-style URL; keep the password in `passwordFile`, not here. */
+      connectionString: z.string().min(1),
+      passwordFile: z.string().min(1).optional(),
+      /** A SELECT, run on the owner's server in a read-only transaction. */
+      query: z.string().min(1),
+      /** Rows fetched per round trip through a server-side cursor. */
+      batchSize: z.number().int().min(1).default(DEFAULT_POSTGRES_BATCH_SIZE),
+      ...tabularFields,
     })
     .strict(),
 ]);

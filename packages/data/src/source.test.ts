@@ -27,7 +27,7 @@ describe('loadDataSource', () => {
   it('loads a CSV source', async () => {
     const file = path.join(dir, 'd.csv');
     writeFileSync(file, 'f,y\n0.5,1\n');
-    const ds = await loadDataSource({ kind: 'csv', path: file, labelColumn: 'y' });
+    const ds = await loadDataSource({ kind: 'csv', path: file, labelColumn: 'y', normalize: 'none' });
     expect(Array.from(ds.x)).toEqual([0.5]);
   });
 

@@ -1,5 +1,9 @@
 import { SiloError } from '@silo/common';
 import { loadCsv } from './csv.js';
+import type { PostgresOptions } from './postgres.js';
+import { loadPostgres } from './postgres.js';
+import type { TabularOptions } from './tabular.js';
+import { NORMALIZATIONS } from './tabular.js';
 import type { Dataset } from './dataset.js';
 import { subset } from './dataset.js';
 import { loadMnist } from './mnist.js';
@@ -12,10 +16,15 @@ import { parsePartitionScheme, partition } from './partition.js';
  *   (`loadMnist({ trainSize, seed })`), split by the `partition` scheme text
  *   (see {@link parsePartitionScheme}) with the same `seed` (default 0).
  * - `csv`: a real data owner's file (see {@link loadCsv}).
+ * - `postgres`: the result of a SELECT on a real data owner's PostgreSQL server
+ *   (see {@link loadPostgres}).
+ *
+ * Both real kinds take the column options of {@link TabularOptions}.
  */
 export type DataSourceConfig =
   | { kind: 'mnist'; partition: string; parts: number; index: number; seed?: number; trainSize?: number }
-  | { kind: 'csv'; path: string; labelColumn: string; featureColumns?: string[] };
+  | ({ kind: 'csv'; path: string } & TabularOptions)
+  | ({ kind: 'postgres' } & PostgresOptions);
 
 /**
  * Validates `config` and loads the dataset it names.
@@ -44,25 +53,30 @@ export async function loadDataSource(config: DataSourceConfig): Promise<Dataset>
     return subset(train, share);
   }
   if (kind === 'csv') {
-    const { path, labelColumn, featureColumns } = config as Extract<DataSourceConfig, { kind: 'csv' }>;
-    if (typeof path !== 'string' || path === '')
-      throw new SiloError('ERR_BAD_CONFIG', 'csv data source needs a path');
-    if (typeof labelColumn !== 'string' || labelColumn === '') {
-      throw new SiloError('ERR_BAD_CONFIG', 'csv data source needs a labelColumn');
-    }
-    if (
-      featureColumns !== undefined &&
-      !(Array.isArray(featureColumns) && featureColumns.every((c) => typeof c === 'string'))
-    ) {
-      throw new SiloError('ERR_BAD_CONFIG', 'csv featureColumns must be a list of column names');
-    }
-    return loadCsv(
-      featureColumns === undefined ? { path, labelColumn } : { path, labelColumn, featureColumns },
-    );
+    const { path } = config as Extract<DataSourceConfig, { kind: 'csv' }>;
+    requireText('csv', 'path', path);
+    return loadCsv({ path, ...tabularOptions('csv', config) });
+  }
+  if (kind === 'postgres') {
+    const { connectionString, passwordFile, query, batchSize } = config as Extract<
+      DataSourceConfig,
+      { kind: 'postgres' }
+    >;
+    requireText('postgres', 'connectionString', connectionString);
+    requireText('postgres', 'query', query);
+    if (passwordFile !== undefined) requireText('postgres', 'passwordFile', passwordFile);
+    if (batchSize !== undefined) requireInteger('batchSize', batchSize, 1);
+    return loadPostgres({
+      connectionString,
+      query,
+      ...(passwordFile === undefined ? {} : { passwordFile }),
+      ...(batchSize === undefined ? {} : { batchSize }),
+      ...tabularOptions('postgres', config),
+    });
   }
   throw new SiloError(
     'ERR_BAD_CONFIG',
-    `unknown data source kind ${JSON.stringify(kind)}; use 'mnist' or 'csv'`,
+    `unknown data source kind ${JSON.stringify(kind)}; use 'mnist', 'csv' or 'postgres'`,
   );
 }
 
@@ -74,4 +88,42 @@ function requireInteger(name: string, value: unknown, min?: number): void {
       `data source ${name} must be an integer${bound}, got ${JSON.stringify(value)}`,
     );
   }
+}
+
+function requireText(kind: string, name: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value === '')
+    throw new SiloError('ERR_BAD_CONFIG', `${kind} data source needs a ${name}`);
+}
+
+/** The column options of a csv or postgres source, checked field by field. */
+function tabularOptions(kind: string, config: object): TabularOptions {
+  const { labelColumn, featureColumns, categorical, normalize, labelsAreClassIds } = config as Partial<
+    Record<keyof TabularOptions, unknown>
+  >;
+  requireText(kind, 'labelColumn', labelColumn);
+  const options: TabularOptions = { labelColumn };
+  for (const [name, value] of [
+    ['featureColumns', featureColumns],
+    ['categorical', categorical],
+  ] as const) {
+    if (value === undefined) continue;
+    if (!(Array.isArray(value) && value.every((c) => typeof c === 'string')))
+      throw new SiloError('ERR_BAD_CONFIG', `${kind} ${name} must be a list of column names`);
+    options[name] = value;
+  }
+  if (normalize !== undefined) {
+    if (!NORMALIZATIONS.includes(normalize as never)) {
+      throw new SiloError(
+        'ERR_BAD_CONFIG',
+        `${kind} normalize must be one of ${NORMALIZATIONS.join(', ')}, got ${JSON.stringify(normalize)}`,
+      );
+    }
+    options.normalize = normalize as TabularOptions['normalize'];
+  }
+  if (labelsAreClassIds !== undefined) {
+    if (typeof labelsAreClassIds !== 'boolean')
+      throw new SiloError('ERR_BAD_CONFIG', `${kind} labelsAreClassIds must be true or false`);
+    options.labelsAreClassIds = labelsAreClassIds;
+  }
+  return options;
 }
