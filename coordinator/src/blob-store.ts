@@ -15,7 +15,7 @@ export interface BlobStore {
   openWriter(
     expectedBytes: number,
     expectedDigest: string | undefined,
-    options?: { float32?: boolean },
+    options?: { float32?: boolean; validate?: (chunk: Uint8Array) => void },
   ): Promise<StreamingBlobWriter>;
   /** Reads a blob block by block; see {@link BlobBlockReader}. */
   openReader(digest: string): Promise<BlobBlockReader>;
@@ -76,7 +76,7 @@ export class DiskBlobStore implements BlobStore {
   openWriter(
     expectedBytes: number,
     expectedDigest: string | undefined,
-    options?: { float32?: boolean },
+    options?: { float32?: boolean; validate?: (chunk: Uint8Array) => void },
   ): Promise<StreamingBlobWriter> {
     return StreamingBlobWriter.open(this.#dir, expectedBytes, expectedDigest, options);
   }
@@ -114,6 +114,7 @@ export class StreamingBlobWriter {
   readonly #carry = new Uint8Array(4);
   #carried = 0;
   readonly #checkFinite: boolean;
+  readonly #validate: ((chunk: Uint8Array) => void) | undefined;
   #done = false;
 
   private constructor(
@@ -121,7 +122,9 @@ export class StreamingBlobWriter {
     expectedBytes: number,
     expectedDigest: string | undefined,
     checkFinite: boolean,
+    validate: ((chunk: Uint8Array) => void) | undefined,
   ) {
+    this.#validate = validate;
     this.#dir = dir;
     this.#expectedBytes = expectedBytes;
     this.#expectedDigest = expectedDigest;
@@ -139,11 +142,17 @@ export class StreamingBlobWriter {
     dir: string,
     expectedBytes: number,
     expectedDigest: string | undefined,
-    options: { float32?: boolean } = {},
+    options: { float32?: boolean; validate?: (chunk: Uint8Array) => void } = {},
   ): Promise<StreamingBlobWriter> {
     if (expectedDigest !== undefined) checkDigest(expectedDigest);
     await mkdir(dir, { recursive: true });
-    const writer = new StreamingBlobWriter(dir, expectedBytes, expectedDigest, options.float32 === true);
+    const writer = new StreamingBlobWriter(
+      dir,
+      expectedBytes,
+      expectedDigest,
+      options.float32 === true,
+      options.validate,
+    );
     writer.#file = await open(writer.#temp, 'wx', 0o600);
     return writer;
   }
@@ -163,6 +172,7 @@ export class StreamingBlobWriter {
         `stream sent at least ${total} bytes; it declared ${this.#expectedBytes}`,
       );
     if (this.#checkFinite) this.#assertFinite(chunk);
+    this.#validate?.(chunk);
     this.#hash.update(chunk);
     await this.#file.write(chunk);
     this.#received = total;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { strategyConfigSchema, validateForRound } from '@silo/aggregation';
 import { federationSecurityProblem, tlsFilesSchema } from '@silo/common';
 import { dpConfigSchema } from '@silo/privacy';
+import { UPDATE_ENCODINGS } from '@silo/tensors';
 
 /** A listening address; port 0 picks a free port. */
 function listenSchema(port: number) {
@@ -156,6 +157,11 @@ export const runConfigSchema = z
      * logged, so auditors can recompute), each with an optional `clipNorm`.
      */
     strategy: strategyConfigSchema.default({ name: 'fedavg' }),
+    /**
+     * How workers encode their updates: `float32` (exact), `float16` (half the bytes) or `int8`
+     * (a quarter, with a float32 scale per tensor). Digests and signatures cover the encoded bytes.
+     */
+    updateEncoding: z.enum(UPDATE_ENCODINGS).default('float32'),
     train: z
       .object({
         epochs: z.number().int().min(1).max(1000).default(5),

@@ -31,7 +31,8 @@ import {
   type SigningKey,
   type UpdateManifest,
 } from '@silo/signing';
-import { layoutSize } from '@silo/tensors';
+import { encodedSize, layoutSize } from '@silo/tensors';
+import { UpdateValidator } from './update-decoding.js';
 import type { BlobStore } from './blob-store.js';
 import type { CoordinatorConfig } from './config.js';
 import type { InstructionNotice } from './dispatcher.js';
@@ -501,17 +502,25 @@ export class FederationService {
         `update of ${manifest.updateBytes} bytes exceeds maxUpdateBytes ${this.#o.config.maxUpdateBytes}`,
       );
     }
-    const length = layoutSize(run.layout);
-    if (manifest.updateBytes !== length * 4) {
+    const encoding = manifest.encoding ?? 'float32';
+    if (encoding !== run.config.updateEncoding) {
+      throw new SiloError(
+        'ERR_BAD_MANIFEST',
+        `update is encoded as ${encoding}; run ${run.id} takes ${run.config.updateEncoding}`,
+      );
+    }
+    const size = encodedSize(run.layout, encoding);
+    if (manifest.updateBytes !== size) {
       throw new SiloError(
         'ERR_SHAPE_MISMATCH',
-        `update has ${manifest.updateBytes} bytes, the model needs ${length * 4}`,
+        `update has ${manifest.updateBytes} bytes, the model needs ${size} in ${encoding}`,
       );
     }
     // Streamed to disk as it arrives, checked on the way: memory stays at one chunk per upload,
     // whatever the model's size and however many workers upload at once.
+    const validator = new UpdateValidator(run.layout, encoding);
     const blob = await this.#o.blobs.openWriter(manifest.updateBytes, manifest.updateDigest, {
-      float32: true,
+      validate: (chunk) => validator.push(chunk),
     });
     try {
       for (let part = await parts.next(); part.done !== true; part = await parts.next()) {
@@ -534,6 +543,7 @@ export class FederationService {
       nonce: manifest.nonce,
       manifest: jws,
       acceptedAt: Date.now(),
+      ...(manifest.encoding === undefined ? {} : { encoding: manifest.encoding }),
     };
     const outcome = await state.acceptUpdate(
       run.id,

@@ -48,6 +48,7 @@ export async function trainInstruction(
       seed: run.config.seed * 100_003 + round,
       ...(run.config.strategy.name === 'fedprox' ? { proximalMu: run.config.strategy.mu } : {}),
     },
+    ...(run.config.updateEncoding === 'float32' ? {} : { updateEncoding: run.config.updateEncoding }),
     privacy: instructionPrivacy(run.config.privacy, record.privacy?.shares),
     issuedAt: Date.now(),
   };

@@ -12,7 +12,7 @@ import {
 } from '@silo/aggregation';
 import type { AggregateRecord } from '@silo/ledger';
 import { dpMeanDelta, epsilonOfRounds, gaussianNoise } from '@silo/privacy';
-import { fromCanonicalBytes, layoutSize, toCanonicalBytes } from '@silo/tensors';
+import { decodeUpdate, fromCanonicalBytes, layoutSize, toCanonicalBytes } from '@silo/tensors';
 import type { SigningKey } from '@silo/signing';
 import type { BlobStore } from './blob-store.js';
 import { faultPoint } from './faults.js';
@@ -307,7 +307,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     const length = layoutSize(run.layout);
     const strategy = createStrategy(run.config.strategy);
     const combined: RoundAggregate = streamable(run.config)
-      ? await streamingFedAvg(blobs, record.base, accepted, length, run.config.strategy.clipNorm)
+      ? await streamingFedAvg(blobs, record.base, accepted, run.layout, run.config.strategy.clipNorm)
       : await this.#inMemory(run, record, strategy, accepted, length);
     const { checkpoint, totalExamples, stateIn, stateOut, privacy, weights } = combined;
     faultPoint('aggregate-stored', round);
@@ -431,7 +431,11 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     const base = fromCanonicalBytes(await blobs.get(record.base), length);
     const updates: ClientUpdate[] = [];
     for (const update of accepted) {
-      const delta = fromCanonicalBytes(await blobs.get(update.updateDigest), length);
+      const delta = decodeUpdate(
+        await blobs.get(update.updateDigest),
+        run.layout,
+        update.encoding ?? 'float32',
+      );
       updates.push({ keyId: update.keyId, numExamples: update.numExamples, delta });
     }
     const stateIn = strategy.stateful ? (run.strategyState ?? null) : undefined;

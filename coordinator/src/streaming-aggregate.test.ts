@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStrategy, type ClientUpdate } from '@silo/aggregation';
-import { sha256Hex, toCanonicalBytes } from '@silo/tensors';
+import { decodeUpdate, encodeUpdate, sha256Hex, toCanonicalBytes, type Layout } from '@silo/tensors';
 import { DiskBlobStore } from './blob-store.js';
 import { streamingFedAvg } from './streaming-aggregate.js';
+
+/** A layout of one tensor of `length` values. */
+const flat = (length: number): Layout => [{ name: 'w', shape: [length] }];
 
 /** Deterministic pseudo-random floats spread over a few orders of magnitude. */
 function vector(length: number, seed: number, scale: number): Float32Array {
@@ -56,10 +59,41 @@ describe('streamingFedAvg', () => {
       const config =
         clipNorm === undefined ? { name: 'fedavg' as const } : { name: 'fedavg' as const, clipNorm };
       const expected = createStrategy(config).aggregate(base, updates);
-      const result = await streamingFedAvg(store, baseDigest, [...stored].reverse(), length, clipNorm, block);
+      const result = await streamingFedAvg(
+        store,
+        baseDigest,
+        [...stored].reverse(),
+        flat(length),
+        clipNorm,
+        block,
+      );
       expect(result.totalExamples).toBe(expected.totalExamples);
       expect(result.checkpoint).toBe(sha256Hex(toCanonicalBytes(expected.weights)));
       expect(await store.get(result.checkpoint)).toEqual(toCanonicalBytes(expected.weights));
+    },
+  );
+
+  it.each(['float16', 'int8'] as const)(
+    'reads %s updates block by block as the strategy reads them decoded',
+    async (encoding) => {
+      const layout: Layout = [
+        { name: 'w', shape: [30, 20] },
+        { name: 'b', shape: [20] },
+        { name: 'c', shape: [7] },
+      ];
+      const length = 627;
+      const base = vector(length, 1, 1);
+      const updates: ClientUpdate[] = [];
+      const stored = [];
+      for (let k = 0; k < 4; k++) {
+        const bytes = encodeUpdate(vector(length, k + 5, 0.1 * (k + 1)), layout, encoding);
+        updates.push({ keyId: `w${k}`, numExamples: 10 + k, delta: decodeUpdate(bytes, layout, encoding) });
+        stored.push({ keyId: `w${k}`, numExamples: 10 + k, updateDigest: await store.put(bytes), encoding });
+      }
+      const baseDigest = await store.put(toCanonicalBytes(base));
+      const expected = createStrategy({ name: 'fedavg', clipNorm: 1 }).aggregate(base, updates);
+      const result = await streamingFedAvg(store, baseDigest, stored, layout, 1, 50);
+      expect(result.checkpoint).toBe(sha256Hex(toCanonicalBytes(expected.weights)));
     },
   );
 
@@ -68,7 +102,7 @@ describe('streamingFedAvg', () => {
     const tampered = stored[1]!.updateDigest;
     await writeFile(join(dir, tampered), toCanonicalBytes(vector(100, 99, 1)));
     const before = (await readdir(dir)).sort();
-    await expect(streamingFedAvg(store, baseDigest, stored, 100, undefined, 16)).rejects.toMatchObject({
+    await expect(streamingFedAvg(store, baseDigest, stored, flat(100), undefined, 16)).rejects.toMatchObject({
       code: 'ERR_DIGEST_MISMATCH',
     });
     expect((await readdir(dir)).sort()).toEqual(before);
@@ -76,14 +110,14 @@ describe('streamingFedAvg', () => {
 
   it('refuses a round without updates, a repeated worker and a bad example count', async () => {
     const { baseDigest, stored } = await round(10, 2);
-    await expect(streamingFedAvg(store, baseDigest, [], 10, undefined)).rejects.toThrow(
+    await expect(streamingFedAvg(store, baseDigest, [], flat(10), undefined)).rejects.toThrow(
       /at least one update/,
     );
-    await expect(streamingFedAvg(store, baseDigest, [stored[0]!, stored[0]!], 10, undefined)).rejects.toThrow(
-      /two updates from/,
-    );
     await expect(
-      streamingFedAvg(store, baseDigest, [{ ...stored[0]!, numExamples: 0 }], 10, undefined),
+      streamingFedAvg(store, baseDigest, [stored[0]!, stored[0]!], flat(10), undefined),
+    ).rejects.toThrow(/two updates from/);
+    await expect(
+      streamingFedAvg(store, baseDigest, [{ ...stored[0]!, numExamples: 0 }], flat(10), undefined),
     ).rejects.toThrow(/positive integer/);
   });
 });

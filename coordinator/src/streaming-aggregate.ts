@@ -1,5 +1,7 @@
 import { SiloError } from '@silo/common';
+import { layoutSize, type Layout, type UpdateEncoding } from '@silo/tensors';
 import type { BlobBlockReader, BlobStore } from './blob-store.js';
+import { DecodingBlockReader } from './update-decoding.js';
 import type { RunConfig } from './config.js';
 
 /** Values per block: 4 MiB of float32, so a pass holds a few MiB whatever the model and the round. */
@@ -10,6 +12,8 @@ export interface StoredUpdate {
   readonly keyId: string;
   readonly numExamples: number;
   readonly updateDigest: string;
+  /** How the blob encodes the values; default float32. */
+  readonly encoding?: UpdateEncoding | undefined;
 }
 
 /**
@@ -42,10 +46,11 @@ export async function streamingFedAvg(
   blobs: BlobStore,
   baseDigest: string,
   updates: readonly StoredUpdate[],
-  length: number,
+  layout: Layout,
   clipNorm: number | undefined,
   blockValues = BLOCK_VALUES,
 ): Promise<{ checkpoint: string; totalExamples: number }> {
+  const length = layoutSize(layout);
   if (updates.length === 0) throw new SiloError('ERR_BAD_INPUT', 'fedavg needs at least one update');
   const ordered = [...updates].sort((a, b) => (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : 0));
   let totalExamples = 0;
@@ -59,17 +64,17 @@ export async function streamingFedAvg(
   const scales =
     clipNorm === undefined
       ? ordered.map(() => 1)
-      : await clipScales(blobs, ordered, length, clipNorm, blockValues);
+      : await clipScales(blobs, ordered, layout, clipNorm, blockValues);
   const block = Math.min(blockValues, Math.max(length, 1));
   const sum = new Float64Array(block);
   const values = new Float32Array(block);
   const out = new Float32Array(block);
   const writer = await blobs.openWriter(length * 4, undefined);
-  const readers: BlobBlockReader[] = [];
+  const readers: (BlobBlockReader | DecodingBlockReader)[] = [];
   try {
     const base = await blobs.openReader(baseDigest);
     readers.push(base);
-    for (const u of ordered) readers.push(await blobs.openReader(u.updateDigest));
+    for (const u of ordered) readers.push(await updateReader(blobs, u, layout));
     for (let start = 0; start < length; start += block) {
       const size = Math.min(block, length - start);
       const s = sum.subarray(0, size);
@@ -106,14 +111,15 @@ export async function streamingFedAvg(
 async function clipScales(
   blobs: BlobStore,
   updates: readonly StoredUpdate[],
-  length: number,
+  layout: Layout,
   clipNorm: number,
   blockValues: number,
 ): Promise<number[]> {
+  const length = layoutSize(layout);
   const block = new Float32Array(Math.min(blockValues, Math.max(length, 1)));
   const scales: number[] = [];
   for (const u of updates) {
-    const reader = await blobs.openReader(u.updateDigest);
+    const reader = await updateReader(blobs, u, layout);
     try {
       let squares = 0;
       for (let start = 0; start < length; start += block.length) {
@@ -129,4 +135,16 @@ async function clipScales(
     }
   }
   return scales;
+}
+
+/** A float32 update blob is read as it is; an encoded one through its decoder. */
+function updateReader(
+  blobs: BlobStore,
+  update: StoredUpdate,
+  layout: Layout,
+): Promise<BlobBlockReader | DecodingBlockReader> {
+  const encoding = update.encoding ?? 'float32';
+  return encoding === 'float32'
+    ? blobs.openReader(update.updateDigest)
+    : DecodingBlockReader.open(blobs, update.updateDigest, layout, encoding);
 }

@@ -24,7 +24,7 @@ import { signManifest, type FlattenedJws, type SigningKey, type UpdateManifest }
 import { privatizeDelta } from '@silo/privacy';
 import { InstructionVerifier } from './instructions.js';
 import { policyRefusal, type Policy, type TrainedRound } from './policy.js';
-import { fromCanonicalBytes, sha256Hex, toCanonicalBytes } from '@silo/tensors';
+import { encodeUpdate, fromCanonicalBytes, sha256Hex } from '@silo/tensors';
 import { backoffDelay } from './backoff.js';
 import type { EgressLog } from './egress-log.js';
 import {
@@ -474,7 +474,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       attack === undefined
         ? privateDelta
         : attackDelta(attack, privateDelta, attackSeed(this.#o.key.keyId, train.runId, train.round));
-    const bytes = toCanonicalBytes(delta);
+    const encoding = train.updateEncoding ?? 'float32';
+    const bytes = encodeUpdate(delta, model.layout, encoding);
     const manifest = {
       runId: train.runId,
       round: train.round,
@@ -485,6 +486,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       metrics: { loss: result.loss, accuracy: result.accuracy },
       nonce: train.nonce,
       issuedAt: Date.now(),
+      ...(train.updateEncoding === undefined ? {} : { encoding: train.updateEncoding }),
     };
     const jws = await signManifest(this.#o.key, manifest);
     const receipt = await this.#submitWithRetry(jws, manifest, bytes, deadline);

@@ -14,7 +14,7 @@ import {
   type AggregateRecord,
 } from '@silo/ledger';
 import { verifySigned, type FlattenedJws } from '@silo/signing';
-import { sha256Hex, toCanonicalBytes } from '@silo/tensors';
+import { decodeUpdate, sha256Hex, toCanonicalBytes, type Layout, type UpdateEncoding } from '@silo/tensors';
 import { dpMeanDelta } from '@silo/privacy';
 import { readBlobBytes, readWeightsBlob } from './blobs.js';
 import { privacyProblems } from './replay-privacy.js';
@@ -230,7 +230,15 @@ async function recompute(
   const updates: ClientUpdate[] = [];
   for (const listed of record.updates) {
     const what = `update blob aggregated by entry ${index}`;
-    const delta = await readBlob(ctx, listed.index, listed.updateDigest, run.length, what);
+    const encoding = ctx.updates.get(listed.index)?.encoding ?? 'float32';
+    const delta = await readUpdateBlob(
+      ctx,
+      listed.index,
+      listed.updateDigest,
+      run.run.layout,
+      encoding,
+      what,
+    );
     if (delta !== undefined) updates.push({ keyId: listed.keyId, numExamples: listed.numExamples, delta });
   }
   if (base === undefined || updates.length !== record.updates.length) {
@@ -307,6 +315,25 @@ function combinable(
     noise,
   );
   return [{ keyId: 'dp-mean', numExamples: record.totalExamples, delta: mean }];
+}
+
+/** Reads and decodes an update blob, filing the read under the `blobs` check against entry `entry`. */
+async function readUpdateBlob(
+  ctx: ReplayContext,
+  entry: number,
+  digest: string,
+  layout: Layout,
+  encoding: UpdateEncoding,
+  what: string,
+): Promise<Float32Array | undefined> {
+  try {
+    const delta = decodeUpdate(await readBlobBytes(ctx.blobsDir, digest), layout, encoding);
+    ctx.report.tally('blobs', []);
+    return delta;
+  } catch (err) {
+    ctx.report.tally('blobs', [problemFrom(entry, err, what)]);
+    return undefined;
+  }
 }
 
 /** Reads a blob, filing the read under the `blobs` check against entry `entry`. */

@@ -1,6 +1,7 @@
 import { SiloError, toSiloError, type SiloErrorCode } from '@silo/common';
 import type { StrategyConfig } from '@silo/aggregation';
 import type { RunEntry } from '@silo/ledger';
+import type { UpdateEncoding } from '@silo/tensors';
 import type { KeyRegistry, PublicJwk } from '@silo/signing';
 import type { AuditFinding, AuditRun, ReportBuilder } from './report.js';
 
@@ -49,6 +50,8 @@ export interface UpdateState {
   readonly keyId: string;
   readonly updateDigest: string;
   readonly numExamples: number;
+  /** How its blob encodes the values. */
+  readonly encoding: UpdateEncoding;
   /** True when its manifest verified against a key enrolled at the time. */
   readonly verified: boolean;
   /** Index of the aggregate that used it. */

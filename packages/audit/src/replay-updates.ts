@@ -1,8 +1,7 @@
 import type { UpdateEntry } from '@silo/ledger';
+import { encodedSize } from '@silo/tensors';
 import { verifyManifest, type UpdateManifest } from '@silo/signing';
 import { problem, problemFrom, type Problem, type ReplayContext, type RunState } from './replay-context.js';
-
-const BYTES_PER_FLOAT = 4;
 
 /** The entry fields that must equal its signed manifest's, in the order they are reported. */
 const BOUND_FIELDS = ['runId', 'round', 'keyId', 'updateDigest', 'numExamples', 'nonce'] as const;
@@ -34,6 +33,7 @@ export async function replayUpdate(ctx: ReplayContext, index: number, entry: Upd
     keyId: entry.keyId,
     updateDigest: entry.updateDigest,
     numExamples: entry.numExamples,
+    encoding: manifest?.encoding ?? 'float32',
     verified: manifest !== undefined,
     aggregatedBy: undefined,
   });
@@ -89,14 +89,24 @@ function manifestProblems(
       ),
     );
   }
-  if (run.length !== undefined && manifest.updateBytes !== run.length * BYTES_PER_FLOAT) {
+  const encoding = manifest.encoding ?? 'float32';
+  const raw = (run.run.config as { updateEncoding?: unknown }).updateEncoding ?? 'float32';
+  const declared = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  if (encoding !== declared) {
     found.push(
-      problem(
-        index,
-        'ERR_SHAPE_MISMATCH',
-        `update has ${manifest.updateBytes} bytes; the run's layout needs ${run.length * BYTES_PER_FLOAT}`,
-      ),
+      problem(index, 'ERR_BAD_MANIFEST', `update is encoded as ${encoding}; the run declared ${declared}`),
     );
+  }
+  if (run.length !== undefined) {
+    const size = encodedSize(run.run.layout, encoding);
+    if (manifest.updateBytes !== size)
+      found.push(
+        problem(
+          index,
+          'ERR_SHAPE_MISMATCH',
+          `update has ${manifest.updateBytes} bytes; the run's layout needs ${size} in ${encoding}`,
+        ),
+      );
   }
   return found;
 }

@@ -41,6 +41,8 @@ export interface SignedTrainInstruction {
     /** FedProx's μ: weight of the proximal term (μ/2)‖w − w_global‖² in the local loss. */
     proximalMu?: number;
   };
+  /** How the worker must encode its update (`float16`, `int8`); absent for float32. */
+  updateEncoding?: 'float16' | 'int8';
   /** Differential privacy the worker must apply to its update; null when the run uses none. */
   privacy: InstructionPrivacy | null;
   issuedAt: number;

@@ -30,6 +30,11 @@ export interface UpdateManifest {
   nonce: string;
   /** Unix ms at signing. */
   issuedAt: number;
+  /**
+   * How the update's bytes encode its values (`float16`, `int8`); absent for the canonical
+   * float32 bytes. The digest and length are of the encoded bytes.
+   */
+  encoding?: 'float16' | 'int8';
 }
 
 /** JWS `typ` of an update manifest, so a manifest cannot be passed off as another signed object. */
@@ -126,7 +131,9 @@ const MANIFEST_FIELDS: ReadonlyArray<[keyof UpdateManifest, FieldCheck]> = [
   ['nonce', nonEmptyString],
   ['issuedAt', nonNegativeInteger],
 ];
-const MANIFEST_FIELD_NAMES = new Set<string>(MANIFEST_FIELDS.map(([name]) => name));
+const ENCODING_CHECK: FieldCheck = (v) =>
+  v === 'float16' || v === 'int8' ? undefined : "'float16' or 'int8'";
+const MANIFEST_FIELD_NAMES = new Set<string>([...MANIFEST_FIELDS.map(([name]) => name), 'encoding']);
 
 /**
  * Parses an untrusted value into an {@link UpdateManifest}: every field present with the right
@@ -153,6 +160,14 @@ export function parseUpdateManifest(value: unknown): UpdateManifest {
       );
     }
   }
+  if ('encoding' in fields) {
+    const expected = ENCODING_CHECK(fields['encoding']);
+    if (expected !== undefined)
+      throw new SiloError(
+        'ERR_BAD_MANIFEST',
+        `manifest field 'encoding' must be ${expected}, got ${preview(fields['encoding'])}`,
+      );
+  }
   const m = fields as unknown as UpdateManifest;
   return {
     v: 1,
@@ -167,6 +182,7 @@ export function parseUpdateManifest(value: unknown): UpdateManifest {
     metrics: Object.fromEntries(Object.entries(m.metrics)),
     nonce: m.nonce,
     issuedAt: m.issuedAt,
+    ...(m.encoding === undefined ? {} : { encoding: m.encoding }),
   };
 }
 

@@ -60,6 +60,8 @@ export interface SimulateOptions {
   dpMode?: string;
   /** Stop before a round would take ε past this. */
   dpMaxEpsilon?: number;
+  /** How workers encode their updates: float32 (default), float16 or int8. */
+  encoding?: string;
   /** Share of each worker's digits held out for federated evaluation. Default 0. */
   holdout?: number;
   /** Federated evaluation after every N rounds (and the last); needs `holdout`. */
@@ -337,6 +339,7 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
       minWorkers: options.workers,
       strategy: adversary.strategy,
       ...privacyOptions(options),
+      ...(options.encoding === undefined ? {} : { updateEncoding: options.encoding }),
       ...(options.federatedEval === undefined
         ? {}
         : { federatedEvaluation: { every: options.federatedEval, timeoutMs: options.roundTimeoutMs } }),
@@ -507,6 +510,7 @@ export function simulateCommand(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option('--encoding <name>', 'update encoding: float32 (exact), float16 or int8 (per-tensor scale)')
     .option('--holdout <share>', "share of each worker's digits held out for federated evaluation", Number)
     .option(
       '--federated-eval <every>',

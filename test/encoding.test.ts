@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as grpc from '@grpc/grpc-js';
+import { auditLedger } from '@silo/audit';
+import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
+import { loadMnist, partition, subset } from '@silo/data';
+import { decodeEntry } from '@silo/ledger';
+import { initBackend } from '@silo/model';
+import { parseUpdateManifest, type SigningKey } from '@silo/signing';
+import { encodedSize } from '@silo/tensors';
+import { Trainer, Worker } from '@silo/worker';
+import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+
+describe('compressed updates in a run', () => {
+  const prefix = uniquePrefix();
+  let cleanupDir: () => Promise<void>;
+  let coordinator: Coordinator;
+  const workers: Worker[] = [];
+  const keys: SigningKey[] = [];
+
+  beforeAll(async () => {
+    await initBackend();
+    const { dir, cleanup } = await tempDir();
+    cleanupDir = cleanup;
+    const made = await Promise.all(['a', 'b'].map((name) => makeKey(dir, name)));
+    keys.push(...made.map((m) => m.key));
+    const config: CoordinatorConfig = {
+      grpc: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
+      redisUrl: REDIS_URL,
+      prefix,
+      dataDir: dir,
+      insecure: true,
+      apiToken: 'encoding-token-0123456789',
+      ledgerName: 'silo-encoding',
+      workers: ['a', 'b'].map((name, i) => ({ name, org: 'test', publicKeyFile: made[i]!.publicPath })),
+      chunkBytes: 64 * 1024,
+      maxUpdateBytes: 64 * 1024 * 1024,
+      pingIntervalMs: 5_000,
+    };
+    coordinator = await Coordinator.start({ config, logger: quietLogger });
+    const { train } = loadMnist({ trainSize: 200, testSize: 100, seed: 4 });
+    const parts = partition(train, 2, { kind: 'iid' }, 4);
+    for (const [i, name] of ['a', 'b'].entries()) {
+      workers.push(
+        new Worker({
+          coordinator: coordinator.grpcAddress,
+          credentials: grpc.credentials.createInsecure(),
+          name,
+          key: keys[i]!,
+          trainer: new Trainer(subset(train, parts[i]!)),
+          backend: 'test',
+          logger: quietLogger,
+          initialDelayMs: 50,
+          maxDelayMs: 500,
+        }),
+      );
+    }
+    const joined = Promise.all(workers.map((w) => nextEvent(w, 'joined')));
+    for (const w of workers) w.start();
+    await joined;
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await coordinator?.close();
+    await cleanRedis(prefix);
+    await cleanupDir?.();
+  });
+
+  it.each([
+    ['int8', 'fedavg'],
+    ['float16', 'median'],
+  ] as const)(
+    'workers send %s updates, signed over the encoded bytes, that %s aggregates and the audit recomputes',
+    async (encoding, strategy) => {
+      const ended = nextEvent<{ runId: string; status: string }>(coordinator, 'run-ended');
+      const run = await coordinator.createRun({
+        model: 'mlp',
+        rounds: 2,
+        minWorkers: 2,
+        updateEncoding: encoding,
+        strategy: { name: strategy },
+        train: { epochs: 1, batchSize: 20, learningRate: 0.05 },
+      });
+      expect(await ended).toMatchObject({ runId: run.id, status: 'completed' });
+      await coordinator.ledger.drain();
+      const store = coordinator.ledger.store;
+      const sizes: number[] = [];
+      for (let i = 0; i < store.size; i++) {
+        const entry = decodeEntry(await store.entry(i), i);
+        if (entry.type !== 'update' || entry.runId !== run.id) continue;
+        const manifest = parseUpdateManifest(
+          JSON.parse(Buffer.from(entry.manifest.payload, 'base64url').toString('utf8')),
+        );
+        expect(manifest.encoding).toBe(encoding);
+        sizes.push(manifest.updateBytes);
+      }
+      expect(sizes).toEqual(Array(4).fill(encodedSize(run.layout, encoding)));
+      const report = await auditLedger(coordinator.ledgerDir, {
+        coordinatorKey: coordinator.key.verifierKey,
+        workers: keys.map((k) => k.publicJwk),
+      });
+      expect(report.problems).toEqual([]);
+    },
+  );
+});
