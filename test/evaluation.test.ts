@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { auditLedger } from '@silo/audit';
-import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
+import { Coordinator, mintControlToken, type CoordinatorConfig } from '@silo/coordinator';
 import { holdOut, loadMnist, partition, subset, type Dataset } from '@silo/data';
 import { decodeEntry } from '@silo/ledger';
 import { buildModel, evaluate, initBackend, parseModelSpec, setFlatWeights } from '@silo/model';
@@ -163,6 +163,37 @@ describe('federated evaluation and FedProx in a run', () => {
     });
     expect(report.problems).toEqual([]);
     expect(report.checks.find((c) => c.name === 'evaluations')?.passed).toBe(4);
+  });
+
+  it('serves Prometheus metrics to a monitor token, and only to it and admins', async () => {
+    const mint = async (role: 'monitor' | 'model-team'): Promise<string> =>
+      (
+        await mintControlToken(coordinator.key.signing, {
+          issuer: 'silo-evaluation',
+          role,
+          subject: `test-${role}`,
+          ttlMs: 60_000,
+        })
+      ).token;
+    const scrape = (token: string) =>
+      fetch(`${coordinator.httpUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await scrape(await mint('model-team'))).status).toBe(403);
+    const response = await scrape(await mint('monitor'));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    const value = (line: RegExp): number => Number(line.exec(text)?.[1]);
+    // Two rounds of three workers: six updates in, six model downloads and four evaluation
+    // downloads out, four reports, and all three workers connected.
+    expect(value(/^silo_updates_total\{outcome="accepted",code=""\} (\d+)$/m)).toBe(6);
+    expect(value(/^silo_rounds_total\{status="completed"\} (\d+)$/m)).toBe(2);
+    expect(value(/^silo_evaluation_reports_total (\d+)$/m)).toBe(4);
+    expect(value(/^silo_round_duration_seconds_count (\d+)$/m)).toBe(2);
+    expect(value(/^silo_aggregation_duration_seconds_count (\d+)$/m)).toBe(2);
+    expect(value(/^silo_connected_workers (\d+)$/m)).toBe(3);
+    const paramBytes = 199_210 * 4;
+    expect(value(/^silo_federation_bytes_total\{direction="in"\} (\d+)$/m)).toBe(6 * paramBytes);
+    expect(value(/^silo_federation_bytes_total\{direction="out"\} (\d+)$/m)).toBe(10 * paramBytes);
   });
 
   it('refuses a report with a nonce it never issued, for another checkpoint, or from an unsampled key', async () => {

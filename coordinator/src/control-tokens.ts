@@ -4,9 +4,12 @@ import { SiloError } from '@silo/common';
 import type { PublicJwk, SigningKey } from '@silo/signing';
 
 /** The roles of the control plane. Which routes each may call is declared on the routes. */
-export const ROLES = ['admin', 'model-team', 'auditor'] as const;
+export const ROLES = ['admin', 'model-team', 'auditor', 'monitor'] as const;
 
-/** A control-plane role: `admin` (everything), `model-team` (runs), `auditor` (the ledger, read-only). */
+/**
+ * A control-plane role: `admin` (everything), `model-team` (runs), `auditor` (the ledger,
+ * read-only), `monitor` (the Prometheus metrics only, for a scraper).
+ */
 export type Role = (typeof ROLES)[number];
 
 /** The `aud` of every control-plane token, so no other JWT the coordinator's key signs passes. */

@@ -21,6 +21,7 @@ import { LedgerLease, LedgerWriter } from './ledger-writer.js';
 import { checkRedisDurability } from './redis-check.js';
 import { runConfigSchema, type CoordinatorConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
+import { CoordinatorMetrics } from './metrics.js';
 import { Enrollment } from './enrollment.js';
 import { TfjsEvaluator, initialModel } from './evaluator.js';
 import { summarizeEvaluation, type FederatedEvaluation } from './evaluations.js';
@@ -71,6 +72,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   readonly logger: Logger;
   readonly state: StateStore;
   readonly enrollment: Enrollment;
+  /** Prometheus metrics, served on `GET /metrics`. */
+  readonly metrics: CoordinatorMetrics;
   readonly #redis: Redis;
   readonly #bullRedis: Redis;
   readonly #subscriber: Redis;
@@ -135,11 +138,16 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       key: key.signing,
       ledgerChanged,
     });
+    this.metrics = new CoordinatorMetrics(
+      async () => (await this.state.onlineWorkers(config.pingIntervalMs * 3)).length,
+    );
     this.#service.events = {
       accepted: (update) => this.emit('update-accepted', update),
       rejected: (rejection) => this.emit('update-rejected', rejection),
       evaluated: (claims) => this.emit('evaluation-reported', claims),
+      bytes: (direction, count) => this.metrics.bytes(direction, count),
     };
+    this.metrics.observe(this);
     this.#engine.on('round-opened', (event) => this.emit('round-opened', event));
     this.#engine.on('round-retried', (event) => this.emit('round-retried', event));
     this.#engine.on('evaluation-opened', (event) => this.emit('evaluation-opened', event));
@@ -381,6 +389,10 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       .route('POST', '/v1/runs', modelTeam, async ({ body }) => {
         const run = await this.createRun(body);
         return { status: 201, json: await this.runView(run.id) };
+      })
+      .route('GET', '/metrics', ['admin', 'monitor'], async () => {
+        const { contentType, body } = await this.metrics.text();
+        return { bytes: Buffer.from(body, 'utf8'), headers: { 'content-type': contentType } };
       })
       .route('GET', '/v1/runs', runReaders, async () => {
         const ids = await this.state.listRuns();

@@ -68,6 +68,8 @@ export interface FederationServiceOptions {
 export interface UpdateEventSink {
   accepted(update: AcceptedUpdate & { runId: string; round: number }): void;
   evaluated?(claims: EvaluationClaims): void;
+  /** Bytes of models sent (`out`) and updates received (`in`). */
+  bytes?(direction: 'in' | 'out', count: number): void;
   rejected(rejection: { runId: string; round: number; keyId: string; code: string; reason: string }): void;
 }
 
@@ -369,6 +371,7 @@ export class FederationService {
         const chunk = new Uint8Array(Math.min(size, totalBytes - sent));
         await reader.nextBytes(chunk);
         await writeWithBackpressure(call, { data: chunk });
+        this.#events?.bytes?.('out', chunk.byteLength);
       }
       // A blob changed on disk is refused before the stream ends well; the worker checks the
       // digest of what it received too.
@@ -530,6 +533,7 @@ export class FederationService {
           throw new SiloError('ERR_STREAM', 'only data chunks may follow the manifest');
         }
         await blob.write(part.value.data);
+        this.#events?.bytes?.('in', part.value.data.byteLength);
       }
       await blob.commit();
     } finally {

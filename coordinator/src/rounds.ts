@@ -34,7 +34,7 @@ import type {
 /** Events the round engine emits in this process. */
 export interface RoundEvents {
   'round-opened': [{ runId: string; round: number; sampled: string[] }];
-  'round-closed': [{ runId: string; summary: RoundSummary }];
+  'round-closed': [{ runId: string; summary: RoundSummary; aggregateMs: number }];
   'round-retried': [{ runId: string; round: number; attempt: number; added: string[] }];
   'evaluation-opened': [{ runId: string; round: number; sampled: string[] }];
   'run-ended': [{ runId: string; status: string; error?: string }];
@@ -392,7 +392,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
         },
         'round closed',
       );
-      this.emit('round-closed', { runId, summary });
+      this.emit('round-closed', { runId, summary, aggregateMs: Date.now() - started });
       if (last) this.emit('run-ended', { runId, status: 'completed' });
     }
     await this.#openEvaluation(runId, round);

@@ -35,7 +35,7 @@ export function tokensCommand(program: Command): void {
       'issue a role token signed by the coordinator: offline with its private key file (--key-file), ' +
         'otherwise through the API with an admin token; prints only the token on stdout',
     )
-    .requiredOption('--role <role>', 'admin, model-team or auditor')
+    .requiredOption('--role <role>', 'admin, model-team, auditor or monitor (metrics only)')
     .requiredOption('--subject <name>', 'who the token is for (its sub claim)')
     .option('--ttl <duration>', 'lifetime, e.g. 30m, 24h, 7d; at most 366d', DEFAULT_TOKEN_TTL)
     .option(
