@@ -88,6 +88,13 @@ const modelSchema = z.union([
   z.enum(['mlp', 'cnn']),
   z.object({ kind: z.literal('builtin'), name: z.enum(['mlp', 'cnn']) }).strict(),
   z.object({ kind: z.literal('topology'), topology: z.record(z.string(), z.unknown()) }).strict(),
+  /**
+   * A pretrained TensorFlow.js LayersModel directory (`model.json` + weights, as `silo run
+   * export` writes) on the coordinator: the run starts from its weights. The coordinator
+   * replaces it by its topology when the run is created, and records where it came from in
+   * `pretrained`.
+   */
+  z.object({ kind: z.literal('pretrained'), path: z.string().min(1) }).strict(),
 ]);
 
 /** Strategies that take the round's mean delta, which differential privacy replaces with a noised one. */
@@ -119,8 +126,18 @@ export function resolveCount(spec: number | string | undefined, group: number): 
 export const runConfigSchema = z
   .object({
     name: z.string().min(1).max(200).default('run'),
-    /** `mlp`, `cnn`, or a tfjs LayersModel topology. */
+    /** `mlp`, `cnn`, a tfjs LayersModel topology, or a pretrained model directory to fine-tune. */
     model: modelSchema,
+    /**
+     * Fine-tuning: names of layers whose weights stay as they are; workers train the other
+     * layers only, and the frozen weights' deltas are zero. Checked against the model's layers.
+     */
+    freeze: z.array(z.string().min(1)).min(1).optional(),
+    /** Set by the coordinator for a run started from a pretrained model: its directory and weights' digest. */
+    pretrained: z
+      .object({ path: z.string(), checkpoint: z.string().regex(/^[0-9a-f]{64}$/) })
+      .strict()
+      .optional(),
     rounds: z.number().int().min(1).max(100_000),
     /** Workers that must be connected before a round opens. */
     minWorkers: z.number().int().min(1).default(1),

@@ -22,6 +22,7 @@ import { checkRedisDurability } from './redis-check.js';
 import { runConfigSchema, type CoordinatorConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { CoordinatorMetrics } from './metrics.js';
+import { modelCard, modelCardMarkdown } from './model-card.js';
 import { Enrollment } from './enrollment.js';
 import { TfjsEvaluator, initialModel } from './evaluator.js';
 import { summarizeEvaluation, type FederatedEvaluation } from './evaluations.js';
@@ -309,8 +310,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
 
   /** Validates a run configuration, stores the initial model and queues round 1. */
   async createRun(raw: unknown): Promise<RunRecord> {
-    const config = validateConfig(runConfigSchema, raw, 'run config');
-    const model = initialModel(config);
+    const model = await initialModel(validateConfig(runConfigSchema, raw, 'run config'));
+    const config = model.config;
     const checkpoint = await this.#blobs.put(toCanonicalBytes(model.weights));
     const now = Date.now();
     const run: RunRecord = {
@@ -417,6 +418,27 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
             status: run.status,
           },
         };
+      })
+      .route('GET', '/v1/runs/:id/card', runReaders, async ({ params }) => {
+        const id = params['id'] ?? '';
+        const writer = this.#ledger;
+        const latest = writer?.store.checkpoints().at(-1);
+        const ledger =
+          writer === undefined
+            ? null
+            : {
+                origin: writer.origin,
+                verifierKey: writer.verifierKey,
+                size: writer.store.size,
+                checkpoint: latest?.note ?? null,
+              };
+        const card = modelCard(
+          await this.state.getRun(id),
+          await this.runView(id),
+          this.enrollment.list(),
+          ledger,
+        );
+        return { json: { card, markdown: modelCardMarkdown(card) } };
       })
       .route('GET', '/v1/runs/:id/weights', modelTeam, async ({ params }) => {
         const run = await this.state.getRun(params['id'] ?? '');

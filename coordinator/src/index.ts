@@ -26,3 +26,4 @@ export { checkRedisDurability, type RedisDurability } from './redis-check.js';
 export { federationServerCredentials } from './tls.js';
 export { DiskBlobStore, type BlobStore } from './blob-store.js';
 export { summarizeEvaluation, type FederatedEvaluation } from './evaluations.js';
+export { type ModelCard, modelCard, modelCardMarkdown } from './model-card.js';

@@ -47,6 +47,7 @@ export async function trainInstruction(
       learningRate: run.config.train.learningRate,
       seed: run.config.seed * 100_003 + round,
       ...(run.config.strategy.name === 'fedprox' ? { proximalMu: run.config.strategy.mu } : {}),
+      ...(run.config.freeze === undefined ? {} : { freeze: run.config.freeze }),
     },
     ...(run.config.updateEncoding === 'float32' ? {} : { updateEncoding: run.config.updateEncoding }),
     privacy: instructionPrivacy(run.config.privacy, record.privacy?.shares),

@@ -193,6 +193,7 @@ function parseSignedTrain(value: unknown): SignedTrainInstruction {
     Number.isFinite(h.learningRate) &&
     Number.isInteger(h.seed) &&
     (h.proximalMu === undefined || (Number.isFinite(h.proximalMu) && h.proximalMu >= 0)) &&
+    (h.freeze === undefined || (Array.isArray(h.freeze) && h.freeze.every((n) => typeof n === 'string'))) &&
     (v.updateEncoding === undefined || v.updateEncoding === 'float16' || v.updateEncoding === 'int8') &&
     validPrivacy(v.privacy);
   if (!ok) throw new SiloError('ERR_BAD_INPUT', 'the instruction is malformed');

@@ -23,6 +23,8 @@ export interface LocalTraining {
   seed: number;
   /** FedProx's μ; absent or 0 for plain local SGD. */
   proximalMu?: number | undefined;
+  /** Layers whose weights stay as they are (fine-tuning). */
+  freeze?: readonly string[] | undefined;
 }
 
 /** Trains the owner's model locally; one compiled model per spec, weights swapped in each round. */
@@ -87,13 +89,22 @@ export class Trainer {
     }
     setFlatWeights(model, base);
     const data = attack?.kind === 'label-flip' ? (this.#flipped ??= flipLabels(this.#data)) : this.#data;
-    const result = await trainLocal(model, data, {
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      learningRate: options.learningRate,
-      seed: options.seed,
-      ...(options.proximalMu === undefined ? {} : { proximalMu: options.proximalMu }),
-    });
+    // Frozen layers only while training: TensorFlow.js lists a model's weights trainable ones
+    // first, so the flat layout holds only while every layer is trainable.
+    const frozen = new Set(options.freeze ?? []);
+    for (const layer of model.layers) layer.trainable = !frozen.has(layer.name);
+    let result: TrainResult;
+    try {
+      result = await trainLocal(model, data, {
+        epochs: options.epochs,
+        batchSize: options.batchSize,
+        learningRate: options.learningRate,
+        seed: options.seed,
+        ...(options.proximalMu === undefined ? {} : { proximalMu: options.proximalMu }),
+      });
+    } finally {
+      for (const layer of model.layers) layer.trainable = true;
+    }
     return { delta: subtract(getFlatWeights(model), base), result };
   }
 

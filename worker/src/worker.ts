@@ -463,6 +463,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         learningRate: Number(hyper.learningRate),
         seed: Number(hyper.seed),
         proximalMu: hyper.proximalMu,
+        freeze: hyper.freeze,
       },
       attack,
     );

@@ -40,6 +40,8 @@ export interface SignedTrainInstruction {
     seed: number;
     /** FedProx's μ: weight of the proximal term (μ/2)‖w − w_global‖² in the local loss. */
     proximalMu?: number;
+    /** Fine-tuning: layers whose weights the worker must not change. */
+    freeze?: string[];
   };
   /** How the worker must encode its update (`float16`, `int8`); absent for float32. */
   updateEncoding?: 'float16' | 'int8';

@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { SiloError, parseConfig } from '@silo/common';
-import { runConfigSchema, type RunView } from '@silo/coordinator';
+import { runConfigSchema, type ModelCard, type RunView } from '@silo/coordinator';
 import { exportLayersModel, initBackend, parseModelSpec } from '@silo/model';
 import { fromCanonicalBytes, sha256Hex } from '@silo/tensors';
 import { apiTarget, callApi, downloadBytes, type ApiTarget } from '../api-client.js';
@@ -150,7 +151,7 @@ export function runCommand(program: Command): void {
 
   withTarget(run.command('export <id>'))
     .description(
-      'write the run’s current global model as a tfjs LayersModel directory (model.json + weights.bin)',
+      'write the run’s current global model as a tfjs LayersModel directory (model.json + weights.bin) with its model card (model-card.json, model-card.md)',
     )
     .requiredOption('--out <dir>', 'output directory')
     .action(async (id: string, options: TargetOptions & { out: string }) => {
@@ -168,5 +169,16 @@ export async function exportRun(target: ApiTarget, id: string, dir: string): Pro
   }
   await initBackend();
   await exportLayersModel(parseModelSpec(info.model), fromCanonicalBytes(bytes), dir);
+  // The model card: how the model was trained, by whom, with what privacy, and the ledger
+  // checkpoint to verify it against.
+  const { card, markdown } = await callApi<{ card: ModelCard; markdown: string }>(
+    target,
+    'GET',
+    `/v1/runs/${id}/card`,
+  );
+  if (card.model.checkpoint !== info.digest)
+    throw new SiloError('ERR_CONFLICT', 'the run moved on while it was exported; export it again');
+  await writeFile(join(dir, 'model-card.json'), `${JSON.stringify(card, null, 2)}\n`);
+  await writeFile(join(dir, 'model-card.md'), markdown);
   return info.digest;
 }
