@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SignedTrainInstruction } from '@silo/protocol';
-import { policyRefusal, policySchema, type Policy } from './policy.js';
+import { evaluationRefusal, policyRefusal, policySchema, type Policy } from './policy.js';
 
 const instruction: SignedTrainInstruction = {
   v: 1,
@@ -66,5 +66,22 @@ describe('a data owner policy', () => {
   it('rejects a malformed policy naming the field', () => {
     expect(() => policySchema.parse({ maxParams: -1 })).toThrow(/maxParams/);
     expect(() => policySchema.parse({ surprise: true })).toThrow();
+  });
+});
+
+describe('the policy on evaluate instructions', () => {
+  const evaluate = { runId: 'run-a', specDigest: 'a'.repeat(64), numParams: 199_210 };
+
+  it('applies the run and model allow-lists and the size limit, nothing about training', () => {
+    expect(evaluationRefusal(policySchema.parse({ epochs: { max: 1 }, minExamples: 10_000 }), evaluate)).toBe(
+      undefined,
+    );
+    expect(evaluationRefusal(policySchema.parse({ runs: ['run-b'] }), evaluate)).toMatch(
+      /run run-a is not among/,
+    );
+    expect(evaluationRefusal(policySchema.parse({ specDigests: ['c'.repeat(64)] }), evaluate)).toMatch(
+      /not on this owner's allow-list/,
+    );
+    expect(evaluationRefusal(policySchema.parse({ maxParams: 1000 }), evaluate)).toMatch(/at most 1000/);
   });
 });

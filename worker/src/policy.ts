@@ -52,6 +52,24 @@ export interface TrainedRound {
 const DAY_MS = 24 * 60 * 60_000;
 
 /**
+ * Checks an evaluate instruction against the parts of the owner's policy that concern what the
+ * worker runs at all: the run allow-list, the model allow-list and the largest model. Returns the
+ * reason it is refused, or `undefined`.
+ */
+export function evaluationRefusal(
+  policy: Policy,
+  instruction: { runId: string; specDigest: string; numParams: number },
+): string | undefined {
+  if (policy.runs !== undefined && !policy.runs.includes(instruction.runId))
+    return `run ${instruction.runId} is not among the runs this owner allows`;
+  if (policy.specDigests !== undefined && !policy.specDigests.includes(instruction.specDigest))
+    return `model architecture ${instruction.specDigest} is not on this owner's allow-list`;
+  if (policy.maxParams !== undefined && instruction.numParams > policy.maxParams)
+    return `model has ${instruction.numParams} parameters, this owner allows at most ${policy.maxParams}`;
+  return undefined;
+}
+
+/**
  * Checks an instruction against the owner's policy; returns the reason it is refused, or
  * `undefined` when it is allowed. `history` is what the worker trained before (from its egress
  * log); `numExamples` is how many local examples it would train on.

@@ -23,7 +23,7 @@ import {
 import { signManifest, type FlattenedJws, type SigningKey, type UpdateManifest } from '@silo/signing';
 import { privatizeDelta } from '@silo/privacy';
 import { InstructionVerifier } from './instructions.js';
-import { policyRefusal, type Policy, type TrainedRound } from './policy.js';
+import { evaluationRefusal, policyRefusal, type Policy, type TrainedRound } from './policy.js';
 import { encodeUpdate, fromCanonicalBytes, sha256Hex } from '@silo/tensors';
 import { backoffDelay } from './backoff.js';
 import type { EgressLog } from './egress-log.js';
@@ -51,6 +51,8 @@ export interface WorkerEvents {
   declined: [{ runId: string; round: number; code: string; reason: string }];
   /** A federated-evaluation report was accepted by the coordinator. */
   evaluated: [EvaluationClaims];
+  /** The owner's policy refused an evaluate instruction; nothing was fetched or sent. */
+  'evaluation-refused': [{ runId: string; round: number; reason: string }];
   /** A ledger receipt for an accepted update arrived, was verified and recorded. */
   receipt: [ReceiptEvent];
   /** A ledger receipt was refused (and recorded as evidence), never came, or could not be recorded. */
@@ -319,6 +321,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const { runId, round } = instruction;
     if (this.#o.trainer.numHeldOut === 0) {
       this.#o.logger.warn({ runId, round }, 'evaluation asked for, but this worker holds no examples out');
+      return;
+    }
+    const refusal = this.#o.policy === undefined ? undefined : evaluationRefusal(this.#o.policy, instruction);
+    if (refusal !== undefined) {
+      this.#o.logger.warn({ runId, round, reason: refusal }, 'evaluation refused by policy');
+      this.emit('evaluation-refused', { runId, round, reason: refusal });
       return;
     }
     const deadline = Number(instruction.deadlineUnixMs);

@@ -1,5 +1,5 @@
 import type { UpdateEntry } from '@silo/ledger';
-import { encodedSize } from '@silo/tensors';
+import { encodedSize, type UpdateEncoding } from '@silo/tensors';
 import { verifyManifest, type UpdateManifest } from '@silo/signing';
 import { problem, problemFrom, type Problem, type ReplayContext, type RunState } from './replay-context.js';
 
@@ -33,7 +33,8 @@ export async function replayUpdate(ctx: ReplayContext, index: number, entry: Upd
     keyId: entry.keyId,
     updateDigest: entry.updateDigest,
     numExamples: entry.numExamples,
-    encoding: manifest?.encoding ?? 'float32',
+    // How to decode the blob even when the signature did not verify (already a finding).
+    encoding: manifest?.encoding ?? unverifiedEncoding(entry.manifest.payload),
     verified: manifest !== undefined,
     aggregatedBy: undefined,
   });
@@ -137,4 +138,15 @@ function reuseProblems(ctx: ReplayContext, index: number, entry: UpdateEntry): P
     );
   }
   return found;
+}
+
+/** The `encoding` an unverified manifest payload names, or float32. */
+function unverifiedEncoding(payload: string): UpdateEncoding {
+  try {
+    const value = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { encoding?: unknown })
+      .encoding;
+    return value === 'float16' || value === 'int8' ? value : 'float32';
+  } catch {
+    return 'float32';
+  }
 }

@@ -170,10 +170,18 @@ function blobsOf(bytes: Uint8Array, index: number): string[] {
       const payload = JSON.parse(Buffer.from(entry.record.payload, 'base64url').toString('utf8')) as {
         base?: unknown;
         checkpoint?: unknown;
+        stateIn?: unknown;
+        stateOut?: unknown;
+        privacy?: { noise?: unknown };
       };
-      return [payload.base, payload.checkpoint].filter(
-        (d): d is string => typeof d === 'string' && /^[0-9a-f]{64}$/.test(d),
-      );
+      // Every blob the audit recomputes from: the server optimizer's state and DP noise too.
+      return [
+        payload.base,
+        payload.checkpoint,
+        payload.stateIn,
+        payload.stateOut,
+        payload.privacy?.noise,
+      ].filter((d): d is string => typeof d === 'string' && /^[0-9a-f]{64}$/.test(d));
     }
     case 'run-ended':
       return [entry.checkpoint];

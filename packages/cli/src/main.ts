@@ -30,5 +30,11 @@ export function buildProgram(): Command {
 
 /** Entry point of the `silo` binary. */
 export async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`silo audit verify … | head`) closes the pipe: that ends the
+  // output, it is not an error to report.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   await buildProgram().parseAsync(argv);
 }

@@ -19,7 +19,7 @@ export interface CsvOptions extends TabularOptions {
  *
  * Feature columns are numeric unless listed as `categorical` (one-hot encoded over the
  * categories found in this file, sorted); numeric columns are normalised as `normalize` says
- * (default `'standard'`) with statistics of this file. Labels are mapped to class ids in one of
+ * (default `'none'`) with statistics of this file. Labels are mapped to class ids in one of
  * two ways:
  * - if every label is a non-negative integer (or `labelsAreClassIds: true`, which then requires
  *   it), it is used as the class id as-is and `numClasses = max + 1` — so workers whose files

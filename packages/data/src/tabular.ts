@@ -30,7 +30,7 @@ export interface TabularOptions {
    * UTF-16 code units). Default: none.
    */
   categorical?: string[];
-  /** Rescaling of the numeric feature columns (not the one-hot ones). Default `'standard'`. */
+  /** Rescaling of the numeric feature columns (not the one-hot ones). Default `'none'`. */
   normalize?: Normalization;
   /**
    * `true`: every label must be a class id (an integer ≥ 0) and is used as-is. `false`: the
