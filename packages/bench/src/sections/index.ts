@@ -1,9 +1,14 @@
 import type { Section } from '../section.js';
 import { aggregationSection } from './aggregation.js';
+import { compressionSection } from './compression.js';
+import { convergenceSection } from './convergence.js';
 import { floorSection } from './floor.js';
 import { ledgerSection } from './ledger.js';
+import { privacySection } from './privacy.js';
 import { robustnessSection } from './robustness.js';
+import { roundsSection } from './rounds.js';
 import { signingSection } from './signing.js';
+import { trainingSection } from './training.js';
 
 /**
  * Every section, in the order they run. `floor` comes first: later sections state ratios to
@@ -15,4 +20,9 @@ export const SECTIONS: readonly Section[] = [
   signingSection,
   aggregationSection,
   robustnessSection,
+  convergenceSection,
+  privacySection,
+  trainingSection,
+  compressionSection,
+  roundsSection,
 ];

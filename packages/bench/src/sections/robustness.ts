@@ -1,16 +1,16 @@
-import * as tf from '@tensorflow/tfjs';
-import { SiloError, toSiloError } from '@silo/common';
+import type * as tf from '@tensorflow/tfjs';
+import { toSiloError } from '@silo/common';
 import {
   createStrategy,
   validateForRound,
   type ClientUpdate,
   type StrategyConfigInput,
 } from '@silo/aggregation';
-import { loadMnist, partition, subset, type Dataset } from '@silo/data';
-import { buildModel, evaluate, getFlatWeights, initBackend, setFlatWeights, trainLocal } from '@silo/model';
-import { subtract } from '@silo/tensors';
+import type { Dataset } from '@silo/data';
+import { buildModel, getFlatWeights, initBackend } from '@silo/model';
 import { attackDelta, attackSeed, flipLabels, formatAttack, parseAttack, type Attack } from '@silo/worker';
 import type { Figure, Section, SectionContext } from '../section.js';
+import { localDelta, splitMnist, testAccuracy, withoutTensorLeak } from './federation-sim.js';
 
 /** The federation every cell of the matrix trains. */
 interface RobustnessSetup {
@@ -148,12 +148,7 @@ interface Fixture {
 }
 
 function buildFixture(setup: RobustnessSetup): Fixture {
-  const { train, test } = loadMnist({
-    trainSize: setup.trainSize,
-    testSize: setup.testSize,
-    seed: setup.seed,
-  });
-  const parts = partition(train, setup.workers, { kind: 'iid' }, setup.seed).map((idx) => subset(train, idx));
+  const { parts, test } = splitMnist({ ...setup, scheme: { kind: 'iid' } });
   const model = buildModel({ kind: 'builtin', name: MODEL }, setup.seed);
   return { model, initial: getFlatWeights(model), parts, flipped: parts.map(flipLabels), test };
 }
@@ -170,7 +165,15 @@ async function federate(
   config: StrategyConfigInput,
   attack: Attack | undefined,
 ): Promise<{ accuracy: number; diverged?: string }> {
-  const tensorsBefore = tf.memory().numTensors;
+  return withoutTensorLeak('a federated run', () => federateUnchecked(fixture, setup, config, attack));
+}
+
+async function federateUnchecked(
+  fixture: Fixture,
+  setup: RobustnessSetup,
+  config: StrategyConfigInput,
+  attack: Attack | undefined,
+): Promise<{ accuracy: number; diverged?: string }> {
   const strategy = createStrategy(config);
   let global = fixture.initial;
   let diverged: string | undefined;
@@ -180,14 +183,7 @@ async function federate(
       const attacker = attack !== undefined && k < setup.attackers;
       const keyId = `worker-${String(k).padStart(3, '0')}`;
       const data = attacker && attack.kind === 'label-flip' ? fixture.flipped[k]! : fixture.parts[k]!;
-      setFlatWeights(fixture.model, global);
-      await trainLocal(fixture.model, data, {
-        epochs: setup.epochs,
-        batchSize: setup.batchSize,
-        learningRate: setup.learningRate,
-        seed: setup.seed + round,
-      });
-      const honest = subtract(getFlatWeights(fixture.model), global);
+      const honest = await localDelta(fixture.model, global, data, setup, setup.seed + round);
       const delta = attacker ? attackDelta(attack, honest, attackSeed(keyId, 'robustness', round)) : honest;
       updates.push({ keyId, numExamples: data.size, delta });
     }
@@ -197,10 +193,7 @@ async function federate(
       diverged = `round ${round}: ${toSiloError(err).message}`;
     }
   }
-  setFlatWeights(fixture.model, global);
-  const { accuracy } = evaluate(fixture.model, fixture.test);
-  const leaked = tf.memory().numTensors - tensorsBefore;
-  if (leaked !== 0) throw new SiloError('ERR_INTERNAL', `a federated run left ${leaked} tensors behind`);
+  const accuracy = testAccuracy(fixture.model, global, fixture.test);
   return diverged === undefined ? { accuracy } : { accuracy, diverged };
 }
 
