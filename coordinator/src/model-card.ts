@@ -85,7 +85,7 @@ export function modelCard(
       ...(config.freeze === undefined ? {} : { freeze: config.freeze }),
     },
     training: {
-      strategy: config.strategy as Record<string, unknown>,
+      strategy: config.strategy,
       local: config.train,
       workersPerRound: config.workersPerRound ?? 'all online',
       minUpdates: config.minUpdates ?? 'all sampled',
