@@ -352,7 +352,7 @@ export class FederationService {
     const run = await this.#o.state.getRun(runId);
     const digest = call.request.evaluation
       ? await this.#evaluationCheckpoint(runId, round, keyId)
-      : (await this.#o.state.getRound(runId, round))?.base;
+      : (await this.#o.state.roundHead(runId, round))?.base;
     if (digest === undefined)
       throw new SiloError('ERR_NOT_FOUND', `round ${round} of run ${runId} has not opened`);
     // The worker may ask for smaller chunks, not for tiny ones: one byte per message would turn
@@ -468,9 +468,7 @@ export class FederationService {
       if (toSiloError(err).code !== 'ERR_NOT_FOUND') throw err;
       throw new SiloError('ERR_WRONG_RUN', `run ${manifest.runId} does not exist`, { cause: err });
     });
-    const earlier = (await state.updates(manifest.runId, manifest.round)).find(
-      (u) => u.keyId === manifest.keyId,
-    );
+    const earlier = await state.updateOf(manifest.runId, manifest.round, manifest.keyId);
     if (earlier !== undefined) return this.#duplicate(manifest, earlier);
     // After the duplicate check: a worker retrying an accepted upload still gets its receipt.
     if (Math.abs(Date.now() - manifest.issuedAt) > UPDATE_MANIFEST_WINDOW_MS) {
@@ -481,7 +479,7 @@ export class FederationService {
       );
     }
     if (run.status !== 'running') throw new SiloError('ERR_WRONG_RUN', `run ${run.id} is ${run.status}`);
-    const record = await state.getRound(manifest.runId, manifest.round);
+    const record = await state.roundHead(manifest.runId, manifest.round);
     if (manifest.round !== run.round || record?.status !== 'collecting') {
       throw new SiloError(
         'ERR_STALE_ROUND',

@@ -24,8 +24,7 @@ export async function trainInstruction(
 ): Promise<IInstruction | undefined> {
   const record = await state.getRound(runId, round);
   if (record?.status !== 'collecting' || !record.sampled.includes(keyId)) return undefined;
-  const updates = await state.updates(runId, round);
-  if (updates.some((u) => u.keyId === keyId)) return undefined;
+  if ((await state.updateOf(runId, round, keyId)) !== undefined) return undefined;
   const nonce = await state.nonceFor(runId, round, keyId);
   if (nonce === undefined) return undefined;
   const run = await state.getRun(runId);

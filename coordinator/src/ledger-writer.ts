@@ -188,14 +188,16 @@ export class LedgerWriter extends EventEmitter<LedgerWriterEvents> {
     if (!Number.isSafeInteger(index) || index < 0 || index >= this.store.size) {
       throw new SiloError('ERR_NOT_FOUND', `no ledger entry ${index} yet`);
     }
+    // Checked first, from memory: workers ask again and again until the round's checkpoint is
+    // signed, and each early ask would otherwise read the entry from disk.
+    const checkpoint = this.store.checkpoints().at(-1);
+    if (checkpoint === undefined || checkpoint.size <= index) {
+      throw new SiloError('ERR_NOT_FOUND', `ledger entry ${index} is not covered by a signed checkpoint yet`);
+    }
     const entry = await this.store.entry(index);
     const decoded = decodeEntry(entry, index);
     if (decoded.type !== 'update' || decoded.updateDigest !== updateDigest) {
       throw new SiloError('ERR_NOT_FOUND', `ledger entry ${index} is not an update with that digest`);
-    }
-    const checkpoint = this.store.checkpoints().at(-1);
-    if (checkpoint === undefined || checkpoint.size <= index) {
-      throw new SiloError('ERR_NOT_FOUND', `ledger entry ${index} is not covered by a signed checkpoint yet`);
     }
     return { index, entry, checkpoint, proof: this.store.inclusionProof(index, checkpoint.size) };
   }

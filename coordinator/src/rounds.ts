@@ -216,7 +216,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
 
   /** Called by the service after each accepted update. */
   async onAccepted(runId: string, round: number, count: number): Promise<void> {
-    const record = await this.#o.state.getRound(runId, round);
+    const record = await this.#o.state.roundHead(runId, round);
     if (record === undefined) return;
     if (count >= record.quorum) await this.#jobs.schedule('aggregate', { runId, round });
   }

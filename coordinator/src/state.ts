@@ -378,6 +378,25 @@ export class StateStore {
   }
 
   /**
+   * A round's status, base and quorum without its sample (a JSON list of every sampled key): what
+   * each upload and download checks, read in one step however many workers the round sampled.
+   */
+  async roundHead(
+    id: string,
+    round: number,
+  ): Promise<Pick<RoundRecord, 'status' | 'base' | 'quorum'> | undefined> {
+    const [status, base, quorum] = await this.#redis.hmget(
+      this.#round(id, round),
+      'status',
+      'base',
+      'quorum',
+    );
+    if (status === null || status === undefined || base === null || base === undefined) return undefined;
+    if (quorum === null || quorum === undefined) return this.getRound(id, round);
+    return { status: status as RoundStatus, base, quorum: Number(quorum) };
+  }
+
+  /**
    * Gives a collecting round another deadline: `attempt` must be the current attempt (so a
    * repeated delivery of the same deadline step retries once), and `added` workers join the
    * sample with their nonces. Returns false when the round moved on meanwhile.
@@ -444,6 +463,12 @@ export class StateStore {
   async updates(id: string, round: number): Promise<AcceptedUpdate[]> {
     const all = await this.#redis.hvals(`${this.#round(id, round)}:updates`);
     return all.map((json) => JSON.parse(json) as AcceptedUpdate).sort((a, b) => (a.keyId < b.keyId ? -1 : 1));
+  }
+
+  /** The update `keyId` has in the round, if any: one field read, however many updates the round holds. */
+  async updateOf(id: string, round: number, keyId: string): Promise<AcceptedUpdate | undefined> {
+    const json = await this.#redis.hget(`${this.#round(id, round)}:updates`, keyId);
+    return json === null ? undefined : (JSON.parse(json) as AcceptedUpdate);
   }
 
   async countUpdates(id: string, round: number): Promise<number> {

@@ -28,6 +28,17 @@ const dataSchema = z.discriminatedUnion('kind', [
       trainSize: z.number().int().min(1).max(10_000).default(8000),
     })
     .strict(),
+  /** Simulation: a share of the seeded synthetic tabular problem (50 features, 10 classes). */
+  z
+    .object({
+      kind: z.literal('synthetic-tabular'),
+      partition: z.string().default('iid'),
+      parts: z.number().int().min(1),
+      index: z.number().int().min(0),
+      seed: z.number().int().min(0).max(0xffff_ffff).default(0),
+      trainSize: z.number().int().min(1).max(10_000_000).default(8000),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('csv'),

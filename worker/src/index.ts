@@ -1,5 +1,21 @@
 export { Worker, backoffDelay, type WorkerEvents, type WorkerOptions, type WorkerRecords } from './worker.js';
-export { Trainer, type LocalTraining } from './trainer.js';
+export { Trainer, type LocalTraining, type TrainedDelta } from './trainer.js';
+export { ModelCache } from './model-cache.js';
+export {
+  SimulatedTrainer,
+  SIMULATED_DROPOUT_CODE,
+  NO_HETEROGENEITY,
+  speedFactor,
+  type Heterogeneity,
+  type SimulatedTrainerEvents,
+  type SimulatedTrainerOptions,
+} from './simulated-trainer.js';
+export {
+  VirtualPool,
+  virtualPoolConfigSchema,
+  type VirtualPoolConfig,
+  type VirtualPoolStats,
+} from './virtual-pool.js';
 export { attackDelta, attackSeed, flipLabels, formatAttack, parseAttack, type Attack } from './attack.js';
 export { fetchModel, uploadUpdate, updateWireSize, type FetchedModel } from './transfer.js';
 export { workerConfigSchema, type WorkerConfig } from './config.js';

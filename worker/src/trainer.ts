@@ -1,10 +1,6 @@
-import type * as tf from '@tensorflow/tfjs';
 import {
-  buildModel,
   evaluate,
   getFlatWeights,
-  modelSpecDigest,
-  parseModelSpec,
   setFlatWeights,
   trainLocal,
   type TrainResult,
@@ -13,6 +9,7 @@ import {
 import { SiloError } from '@silo/common';
 import { layoutSize, subtract, type Layout } from '@silo/tensors';
 import { flipLabels, type Attack } from './attack.js';
+import { ModelCache } from './model-cache.js';
 
 /** Hyper-parameters of one local training step, from a signed instruction. */
 export interface LocalTraining {
@@ -27,18 +24,38 @@ export interface LocalTraining {
   freeze?: readonly string[] | undefined;
 }
 
-/** Trains the owner's model locally; one compiled model per spec, weights swapped in each round. */
+/** What {@link Trainer.train} returns. */
+export interface TrainedDelta {
+  /** Local weights minus the base. */
+  delta: Float32Array;
+  result: TrainResult;
+  /** Wall time of the training itself, without any wait for a shared model. */
+  trainingMs: number;
+}
+
+/**
+ * Trains the owner's model locally; one compiled model per spec, weights swapped in each round.
+ * Trainers given one {@link ModelCache} share its models and train one at a time.
+ */
 export class Trainer {
-  readonly #models = new Map<string, tf.LayersModel>();
+  readonly #models: ModelCache;
+  /** Whether {@link dispose} frees the models: only when they are this trainer's own. */
+  readonly #ownsModels: boolean;
   readonly #data: TrainingData;
   readonly #heldOut: TrainingData | undefined;
   /** The data with flipped labels, made on the first `label-flip` round. */
   #flipped: TrainingData | undefined;
 
-  /** @param heldOut - examples kept out of training, for federated evaluation. */
-  constructor(data: TrainingData, heldOut?: TrainingData) {
+  /**
+   * @param heldOut - examples kept out of training, for federated evaluation.
+   * @param models - compiled models shared with other trainers in this process (a simulation's
+   *   virtual workers); default: models of this trainer's own, freed by {@link dispose}.
+   */
+  constructor(data: TrainingData, heldOut?: TrainingData, models?: ModelCache) {
     this.#data = data;
     this.#heldOut = heldOut;
+    this.#models = models ?? new ModelCache();
+    this.#ownsModels = models === undefined;
   }
 
   /** Number of local examples trained on. */
@@ -64,7 +81,7 @@ export class Trainer {
   ): { loss: number; accuracy: number; numExamples: number } {
     if (this.#heldOut === undefined)
       throw new SiloError('ERR_POLICY', 'this worker holds no examples out for evaluation (set holdout)');
-    const model = this.#model(modelSpecJson, 0);
+    const model = this.#models.evaluationModel(modelSpecJson, 0);
     if (layoutSize(layout) !== weights.length) {
       throw new SiloError('ERR_SHAPE_MISMATCH', 'global model layout does not match its bytes');
     }
@@ -82,51 +99,38 @@ export class Trainer {
     layout: Layout,
     options: LocalTraining,
     attack?: Attack,
-  ): Promise<{ delta: Float32Array; result: TrainResult }> {
-    const model = this.#model(options.modelSpecJson, options.seed);
+  ): Promise<TrainedDelta> {
     if (layoutSize(layout) !== base.length) {
       throw new SiloError('ERR_SHAPE_MISMATCH', 'global model layout does not match its bytes');
     }
-    setFlatWeights(model, base);
     const data = attack?.kind === 'label-flip' ? (this.#flipped ??= flipLabels(this.#data)) : this.#data;
-    // Frozen layers only while training: TensorFlow.js lists a model's weights trainable ones
-    // first, so the flat layout holds only while every layer is trainable.
-    const frozen = new Set(options.freeze ?? []);
-    for (const layer of model.layers) layer.trainable = !frozen.has(layer.name);
-    let result: TrainResult;
-    try {
-      result = await trainLocal(model, data, {
-        epochs: options.epochs,
-        batchSize: options.batchSize,
-        learningRate: options.learningRate,
-        seed: options.seed,
-        ...(options.proximalMu === undefined ? {} : { proximalMu: options.proximalMu }),
-      });
-    } finally {
-      for (const layer of model.layers) layer.trainable = true;
-    }
-    return { delta: subtract(getFlatWeights(model), base), result };
+    // The model is the cache's: everything that sets it up happens inside the task that holds it.
+    return this.#models.train(options.modelSpecJson, options.seed, async (model) => {
+      const started = performance.now();
+      setFlatWeights(model, base);
+      // Frozen layers only while training: TensorFlow.js lists a model's weights trainable ones
+      // first, so the flat layout holds only while every layer is trainable.
+      const frozen = new Set(options.freeze ?? []);
+      for (const layer of model.layers) layer.trainable = !frozen.has(layer.name);
+      let result: TrainResult;
+      try {
+        result = await trainLocal(model, data, {
+          epochs: options.epochs,
+          batchSize: options.batchSize,
+          learningRate: options.learningRate,
+          seed: options.seed,
+          ...(options.proximalMu === undefined ? {} : { proximalMu: options.proximalMu }),
+        });
+      } finally {
+        for (const layer of model.layers) layer.trainable = true;
+      }
+      const delta = subtract(getFlatWeights(model), base);
+      return { delta, result, trainingMs: performance.now() - started };
+    });
   }
 
-  #model(specJson: string, seed: number): tf.LayersModel {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(specJson);
-    } catch (err) {
-      throw new SiloError('ERR_BAD_INPUT', 'instruction carries a malformed model spec', { cause: err });
-    }
-    const spec = parseModelSpec(raw);
-    const key = modelSpecDigest(spec);
-    let model = this.#models.get(key);
-    if (model === undefined) {
-      model = buildModel(spec, seed);
-      this.#models.set(key, model);
-    }
-    return model;
-  }
-
+  /** Frees the models, unless they are shared (their owner frees them). */
   dispose(): void {
-    for (const model of this.#models.values()) model.dispose();
-    this.#models.clear();
+    if (this.#ownsModels) this.#models.dispose();
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DataSourceConfig } from './source.js';
-import { loadDataSource } from './source.js';
+import { loadDataSource, loadSplit } from './source.js';
 import { loadMnist } from './mnist.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'silo-data-source-'));
@@ -22,6 +22,28 @@ describe('loadDataSource', () => {
     );
     expect(shares[0]!.featureShape).toEqual([784]);
     expect(shares[0]!.numClasses).toBe(10);
+  });
+
+  it('splits the synthetic tabular set like MNIST, and loadSplit gives the same shares at once', async () => {
+    const base = {
+      kind: 'synthetic-tabular',
+      partition: 'label-shards:2',
+      parts: 5,
+      seed: 2,
+      trainSize: 500,
+    } as const;
+    const one = await Promise.all([0, 1, 2, 3, 4].map((index) => loadDataSource({ ...base, index })));
+    expect(one.reduce((n, s) => n + s.size, 0)).toBe(500);
+    expect(one[0]!.featureShape).toEqual([50]);
+    const split = loadSplit({ ...base, index: 0 });
+    for (const [index, share] of one.entries()) {
+      const again = split.share(index);
+      expect(Array.from(again.y)).toEqual(Array.from(share.y));
+      expect(Buffer.from(again.x.buffer).equals(Buffer.from(share.x.buffer))).toBe(true);
+      // label-shards:2: each worker sees at most two classes.
+      expect(new Set(share.y).size).toBeLessThanOrEqual(2);
+    }
+    expect(() => split.share(5)).toThrow(expect.objectContaining({ code: 'ERR_BAD_CONFIG' }));
   });
 
   it('loads a CSV source', async () => {

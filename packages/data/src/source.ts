@@ -7,6 +7,7 @@ import { NORMALIZATIONS } from './tabular.js';
 import type { Dataset } from './dataset.js';
 import { subset } from './dataset.js';
 import { loadMnist } from './mnist.js';
+import { loadSyntheticTabular } from './gaussian-mixture.js';
 import { parsePartitionScheme, partition } from './partition.js';
 
 /**
@@ -15,6 +16,8 @@ import { parsePartitionScheme, partition } from './partition.js';
  * - `mnist`: simulation — worker `index` of `parts` takes its share of the MNIST train split
  *   (`loadMnist({ trainSize, seed })`), split by the `partition` scheme text
  *   (see {@link parsePartitionScheme}) with the same `seed` (default 0).
+ * - `synthetic-tabular`: simulation — the same, over the train split of the seeded Gaussian-mixture
+ *   problem of `loadSyntheticTabular({ trainSize, seed })` (50 numeric features, 10 classes).
  * - `csv`: a real data owner's file (see {@link loadCsv}).
  * - `postgres`: the result of a SELECT on a real data owner's PostgreSQL server
  *   (see {@link loadPostgres}).
@@ -23,6 +26,14 @@ import { parsePartitionScheme, partition } from './partition.js';
  */
 export type DataSourceConfig =
   | { kind: 'mnist'; partition: string; parts: number; index: number; seed?: number; trainSize?: number }
+  | {
+      kind: 'synthetic-tabular';
+      partition: string;
+      parts: number;
+      index: number;
+      seed?: number;
+      trainSize?: number;
+    }
   | ({ kind: 'csv'; path: string } & TabularOptions)
   | ({ kind: 'postgres' } & PostgresOptions);
 
@@ -38,19 +49,12 @@ export type DataSourceConfig =
  */
 export async function loadDataSource(config: DataSourceConfig): Promise<Dataset> {
   const kind = (config as { kind?: unknown } | null)?.kind;
-  if (kind === 'mnist') {
-    const { parts, index, seed = 0, trainSize } = config as Extract<DataSourceConfig, { kind: 'mnist' }>;
-    requireInteger('parts', parts, 1);
+  if (kind === 'mnist' || kind === 'synthetic-tabular') {
+    const { index, parts } = config as SplitSourceConfig;
+    // Checked before the data set is built, so a wrong index fails at once.
     requireInteger('index', index, 0);
-    if (index >= parts) {
-      throw new SiloError('ERR_BAD_CONFIG', `data source index ${index} must be less than parts (${parts})`);
-    }
-    requireInteger('seed', seed);
-    if (trainSize !== undefined) requireInteger('trainSize', trainSize, 1);
-    const scheme = parsePartitionScheme((config as { partition?: unknown }).partition as string);
-    const { train } = loadMnist(trainSize === undefined ? { seed } : { seed, trainSize });
-    const share = partition(train, parts, scheme, seed)[index]!;
-    return subset(train, share);
+    if (Number.isSafeInteger(parts) && index >= parts) throw badIndex(index, parts);
+    return loadSplit(config as SplitSourceConfig).share(index);
   }
   if (kind === 'csv') {
     const { path } = config as Extract<DataSourceConfig, { kind: 'csv' }>;
@@ -76,8 +80,53 @@ export async function loadDataSource(config: DataSourceConfig): Promise<Dataset>
   }
   throw new SiloError(
     'ERR_BAD_CONFIG',
-    `unknown data source kind ${JSON.stringify(kind)}; use 'mnist', 'csv' or 'postgres'`,
+    `unknown data source kind ${JSON.stringify(kind)}; use 'mnist', 'synthetic-tabular', 'csv' or 'postgres'`,
   );
+}
+
+/** The simulated sources: one data set split among `parts` workers, of which one takes `index`. */
+export type SplitSourceConfig = Extract<DataSourceConfig, { kind: 'mnist' | 'synthetic-tabular' }>;
+
+/** A split source's data set, split once; see {@link loadSplit}. */
+export interface LoadedSplit {
+  /** Workers the data set is split among. */
+  readonly parts: number;
+  /**
+   * The share of worker `index`: what {@link loadDataSource} returns for the config with that index.
+   *
+   * @throws SiloError `ERR_BAD_CONFIG` when `index` is not an integer in `0 … parts-1`.
+   */
+  share(index: number): Dataset;
+}
+
+/**
+ * Builds the data set of a split source and splits it, once, whatever the config's `index`: a
+ * process hosting many simulated workers of one split takes each worker's share from it, rather
+ * than rebuild and re-split the whole data set per worker as {@link loadDataSource} does.
+ *
+ * @throws SiloError `ERR_BAD_CONFIG` for a malformed config, as {@link loadDataSource}.
+ */
+export function loadSplit(config: SplitSourceConfig): LoadedSplit {
+  const { kind, parts, seed = 0, trainSize } = config;
+  requireInteger('parts', parts, 1);
+  requireInteger('seed', seed);
+  if (trainSize !== undefined) requireInteger('trainSize', trainSize, 1);
+  const scheme = parsePartitionScheme((config as { partition?: unknown }).partition as string);
+  const sizes = trainSize === undefined ? { seed } : { seed, trainSize };
+  const { train } = kind === 'mnist' ? loadMnist(sizes) : loadSyntheticTabular({ ...sizes, testSize: 0 });
+  const shares = partition(train, parts, scheme, seed);
+  return {
+    parts,
+    share(index: number): Dataset {
+      requireInteger('index', index, 0);
+      if (index >= parts) throw badIndex(index, parts);
+      return subset(train, shares[index]!);
+    },
+  };
+}
+
+function badIndex(index: number, parts: number): SiloError {
+  return new SiloError('ERR_BAD_CONFIG', `data source index ${index} must be less than parts (${parts})`);
 }
 
 function requireInteger(name: string, value: unknown, min?: number): void {

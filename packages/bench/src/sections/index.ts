@@ -8,6 +8,7 @@ import { privacySection } from './privacy.js';
 import { robustnessSection } from './robustness.js';
 import { roundsSection } from './rounds.js';
 import { signingSection } from './signing.js';
+import { simulationSection } from './simulation.js';
 import { trainingSection } from './training.js';
 
 /**
@@ -25,4 +26,5 @@ export const SECTIONS: readonly Section[] = [
   trainingSection,
   compressionSection,
   roundsSection,
+  simulationSection,
 ];

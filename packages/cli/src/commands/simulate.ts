@@ -1,31 +1,55 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { auditLedger } from '@silo/audit';
+import { auditLedger, type AuditReport } from '@silo/audit';
 import { PLAINTEXT_FEDERATION_WARNING, SiloError } from '@silo/common';
 import type { FederatedEvaluation, RunView } from '@silo/coordinator';
-import { loadMnist, parsePartitionScheme } from '@silo/data';
-import { buildModel, evaluate, initBackend, parseModelSpec, trainLocal } from '@silo/model';
-import { parseStrategyConfig, validateForRound, type StrategyConfig } from '@silo/aggregation';
-import { formatAttack, parseAttack, type Attack } from '@silo/worker';
-import { generateKeyPair, loadPublicJwk, writeKeyPair } from '@silo/signing';
+import { parsePartitionScheme } from '@silo/data';
+import { formatAttack } from '@silo/worker';
 import { callApi, type ApiTarget } from '../api-client.js';
-import { initPki } from '../pki.js';
-import { deleteKeysWithPrefix, ensureRedis } from '../redis.js';
-import { exportRun, followRun, formatRound } from './run.js';
+import { deleteKeysWithPrefix, ensureRedis, freePort, type RedisHandle } from '../redis.js';
+import { SIMULATION_DATASETS, simulationDataset, simulationModel } from '../simulation/datasets.js';
+import { centralizedBaseline, finalAccuracy } from '../simulation/evaluate.js';
+import { createIdentities, startCoordinator, startPools } from '../simulation/federation.js';
+import { followWithProgress } from '../simulation/follow.js';
+import {
+  describeStrategy,
+  heterogeneity,
+  parseAdversary,
+  processCount,
+  quorumAndPrivacy,
+  sampleSize,
+  type SimulationChoices,
+} from '../simulation/options.js';
+import {
+  ProcessGroup,
+  peakRssBytes,
+  redisServerPid,
+  sumStats,
+  type PoolHandle,
+} from '../simulation/processes.js';
+import {
+  CpuMeter,
+  median,
+  roundSeconds,
+  type PeakMemory,
+  type SimulationReport,
+} from '../simulation/report.js';
+import { summaryLines } from '../simulation/summary.js';
+import { exportRun } from './run.js';
 
 /** Options of `silo simulate`. */
-export interface SimulateOptions {
+export interface SimulateOptions extends SimulationChoices {
+  /** Simulated workers. */
   workers: number;
   rounds: number;
-  model: string;
+  /** `mnist` (default) or `tabular`: the data set split across the workers. */
+  dataset?: string;
+  /** `mlp` or `cnn` on MNIST, `tabular-mlp` on the tabular set; default the data set's own. */
+  model?: string;
   partition: string;
   epochs: number;
   batchSize: number;
@@ -36,104 +60,20 @@ export interface SimulateOptions {
   baseline: boolean;
   roundTimeoutMs: number;
   redisUrl: string;
+  /** Start a Redis server of the simulation's own even when one answers at `redisUrl`. */
+  privateRedis?: boolean;
   dir?: string;
   out?: string;
   /** Plain-text federation plane instead of mTLS with a CA made for the simulation. */
   insecure?: boolean;
-  /** The first `attackers` workers are malicious and run {@link attack}. Default 0. */
-  attackers?: number;
-  /** What the attackers do: `sign-flip`, `scale:K`, `gaussian:SIGMA`, `label-flip`. */
-  attack?: string;
-  /** The run's aggregation strategy. Default `fedavg`. */
-  strategy?: string;
-  /** The strategy's parameters, `k=v` with numeric values, e.g. `f=3`. */
-  strategyParam?: string[];
-  /** Workers sampled per round: a count or a share such as `'30%'`. Default: all. */
-  sample?: string;
-  /** DP-FedAvg noise multiplier z; turns differential privacy on with {@link dpClip}. */
-  dpNoise?: number;
-  /** DP-FedAvg clip norm C. */
-  dpClip?: number;
-  /** DP δ. Default 1e-5. */
-  dpDelta?: number;
-  /** `central` (default) or `local` noise. */
-  dpMode?: string;
-  /** Stop before a round would take ε past this. */
-  dpMaxEpsilon?: number;
   /** How workers encode their updates: float32 (default), float16 or int8. */
   encoding?: string;
-  /** Share of each worker's digits held out for federated evaluation. Default 0. */
+  /** Share of each worker's examples held out for federated evaluation. Default 0. */
   holdout?: number;
   /** Federated evaluation after every N rounds (and the last); needs `holdout`. */
   federatedEval?: number;
-}
-
-/**
- * The run's `privacy` and `workersPerRound` from `--dp-*` and `--sample`, or nothing; the
- * coordinator validates them with the rest of the run config.
- *
- * @throws SiloError `ERR_BAD_CONFIG` when only one of `--dp-noise` and `--dp-clip` is given.
- */
-function privacyOptions(options: SimulateOptions): Record<string, unknown> {
-  const sample =
-    options.sample === undefined
-      ? {}
-      : { workersPerRound: /^\d+$/.test(options.sample) ? Number(options.sample) : options.sample };
-  if (options.dpNoise === undefined && options.dpClip === undefined) return sample;
-  if (options.dpNoise === undefined || options.dpClip === undefined)
-    throw new SiloError('ERR_BAD_CONFIG', '--dp-noise Z and --dp-clip C go together');
-  return {
-    ...sample,
-    privacy: {
-      noiseMultiplier: options.dpNoise,
-      clipNorm: options.dpClip,
-      delta: options.dpDelta ?? 1e-5,
-      mode: options.dpMode ?? 'central',
-      ...(options.dpMaxEpsilon === undefined ? {} : { maxEpsilon: options.dpMaxEpsilon }),
-    },
-  };
-}
-
-/** The attack and strategy of a simulation, checked before anything starts. */
-interface Adversary {
-  attackers: number;
-  attack: Attack | undefined;
-  strategy: StrategyConfig;
-}
-
-/**
- * Checks `--attackers/--attack/--strategy/--strategy-param` against each other and the worker
- * count, so a mistake fails before Redis and the processes start.
- *
- * @throws SiloError `ERR_BAD_CONFIG` naming the value at fault.
- */
-function parseAdversary(options: SimulateOptions): Adversary {
-  const attackers = options.attackers ?? 0;
-  if (!Number.isSafeInteger(attackers) || attackers < 0 || attackers > options.workers) {
-    throw new SiloError(
-      'ERR_BAD_CONFIG',
-      `--attackers must be 0 … ${options.workers} (the workers), got ${attackers}`,
-    );
-  }
-  const attack = options.attack === undefined ? undefined : parseAttack(options.attack);
-  if (attackers > 0 !== (attack !== undefined)) {
-    throw new SiloError('ERR_BAD_CONFIG', '--attackers F (F ≥ 1) and --attack MODE go together');
-  }
-  const params: Record<string, number> = {};
-  for (const pair of options.strategyParam ?? []) {
-    const match = /^([A-Za-z]\w*)=(.+)$/.exec(pair);
-    const value = Number(match?.[2]);
-    if (match === null || !Number.isFinite(value)) {
-      throw new SiloError(
-        'ERR_BAD_CONFIG',
-        `--strategy-param must be name=number, got ${JSON.stringify(pair)}`,
-      );
-    }
-    params[match[1]!] = value;
-  }
-  const strategy = parseStrategyConfig({ ...params, name: options.strategy ?? 'fedavg' });
-  validateForRound(strategy, options.workers);
-  return { attackers, attack, strategy };
+  /** Write the figures of the summary as JSON to this file. */
+  reportJson?: string;
 }
 
 /**
@@ -156,87 +96,49 @@ async function finalEvaluation(
   }
 }
 
-/** `krum (f=3)`, `fedavg`. */
-function describeStrategy(strategy: StrategyConfig): string {
-  const params = Object.entries(strategy)
-    .filter(([key]) => key !== 'name')
-    .map(([key, value]) => `${key}=${String(value)}`);
-  return params.length === 0 ? strategy.name : `${strategy.name} (${params.join(', ')})`;
-}
-
-const SILO_BIN = fileURLToPath(new URL('../../bin/silo.js', import.meta.url));
-
-/** Children of the simulation, stopped together. */
-class ProcessGroup {
-  readonly #children: ChildProcess[] = [];
-  #stopping = false;
-
-  spawn(args: string[], logFile: string, onUnexpectedExit: (code: number | null) => void): ChildProcess {
-    const child = spawn(process.execPath, [SILO_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const log = createWriteStream(logFile);
-    child.stderr?.pipe(log);
-    child.on('exit', (code) => {
-      if (!this.#stopping) onUnexpectedExit(code);
-    });
-    this.#children.push(child);
-    return child;
-  }
-
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    await Promise.all(
-      this.#children.map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((done) => child.once('exit', done));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }),
-    );
-  }
-}
-
-interface Ready {
-  grpc: string;
-  http: string;
-  ledgerDir: string;
-  verifierKey: string;
-}
-
-async function readReadyLine(child: ChildProcess): Promise<Ready> {
-  const stdout = child.stdout;
-  if (stdout === null) throw new SiloError('ERR_INTERNAL', 'coordinator has no stdout');
-  const lines = createInterface({ input: stdout });
-  return new Promise((resolveReady, reject) => {
-    child.once('exit', (code) =>
-      reject(new SiloError('ERR_UNAVAILABLE', `coordinator exited with code ${code} before it was ready`)),
-    );
-    lines.once('line', (line) => {
-      try {
-        resolveReady(JSON.parse(line) as Ready);
-      } catch (err) {
-        reject(new SiloError('ERR_INTERNAL', `unexpected coordinator output: ${line}`, { cause: err }));
-      }
-    });
-  });
-}
-
 function say(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
-/** Runs a whole federation on this machine: Redis, a coordinator process and N worker processes. */
+/** Peak memory of the simulation's processes; read while they are still alive. */
+async function peakMemory(
+  coordinatorPid: number | undefined,
+  pools: readonly PoolHandle[],
+  redis: RedisHandle,
+): Promise<PeakMemory> {
+  const coordinator = await peakRssBytes(coordinatorPid);
+  const poolPeaks = await Promise.all(pools.map((pool) => peakRssBytes(pool.child.pid)));
+  const redisPeak = redis.private ? await peakRssBytes(await redisServerPid(redis.url)) : undefined;
+  const total = [coordinator, ...poolPeaks, redisPeak].reduce<number>((sum, b) => sum + (b ?? 0), 0);
+  return { coordinator, pools: poolPeaks, redis: redisPeak, total, simulate: 0 };
+}
+
+/** The Redis of the simulation: the one at `redisUrl`, or a private one when asked or none answers. */
+async function simulationRedis(options: SimulateOptions): Promise<RedisHandle> {
+  // Nothing listens on a port just found free, so ensureRedis starts a server of its own.
+  if (options.privateRedis === true) return ensureRedis(`redis://127.0.0.1:${await freePort()}`);
+  return ensureRedis(options.redisUrl);
+}
+
+/**
+ * Runs a whole federation on this machine: Redis, a coordinator process, and the workers as
+ * virtual workers in a few worker processes, each with its own key, certificate, data and records.
+ */
 export async function simulate(options: SimulateOptions): Promise<RunView> {
   parsePartitionScheme(options.partition);
-  const spec = parseModelSpec(options.model);
+  const dataset = simulationDataset(options.dataset ?? 'mnist');
+  const modelName = options.model ?? dataset.defaultModel;
+  const model = simulationModel(modelName, dataset);
   const adversary = parseAdversary(options);
+  const processes = processCount(options);
+  const spread = heterogeneity(options);
+  const sampled = sampleSize(options.sample, options.workers);
   if (options.federatedEval !== undefined && !((options.holdout ?? 0) > 0))
     throw new SiloError(
       'ERR_BAD_CONFIG',
-      '--federated-eval needs --holdout SHARE: the digits the workers evaluate on',
+      '--federated-eval needs --holdout SHARE: the examples the workers evaluate on',
     );
-  const redis = await ensureRedis(options.redisUrl);
+  const redis = await simulationRedis(options);
   const dir = options.dir !== undefined ? resolve(options.dir) : await mkdtemp(join(tmpdir(), 'silo-sim-'));
   const prefix = `sim-${randomBytes(4).toString('hex')}`;
   const group = new ProcessGroup();
@@ -251,94 +153,80 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
     await mkdir(join(dir, 'keys'), { recursive: true });
     await mkdir(join(dir, 'logs'), { recursive: true });
     say(
-      `Silo simulation: ${options.workers} workers, model ${options.model}, partition ${options.partition}, ` +
-        `${options.rounds} rounds × ${options.epochs} local epochs (batch ${options.batchSize}, lr ${options.lr}), ` +
+      `Silo simulation: ${options.workers} workers in ${processes} processes, data ${dataset.name}, model ${modelName}, ` +
+        `partition ${options.partition}, ${options.rounds} rounds × ${options.epochs} local epochs ` +
+        `(batch ${options.batchSize}, lr ${options.lr}), ${sampled} workers sampled per round, ` +
         `strategy ${describeStrategy(adversary.strategy)}, ` +
         (adversary.attack === undefined
           ? 'no attackers'
           : `${adversary.attackers} attackers (${formatAttack(adversary.attack)})`),
     );
+    if (spread.speedSpread > 0 || spread.dropout > 0)
+      say(
+        `heterogeneity: speed factors log-uniform in [1, ${1 + spread.speedSpread}], dropout probability ${spread.dropout} per round`,
+      );
     say(
       `Redis: ${redis.url}${redis.private ? ' (private, started for this simulation)' : ''}; files and logs in ${dir}`,
     );
-    const workers = [];
-    for (let i = 0; i < options.workers; i++) {
-      const name = `worker-${String(i).padStart(3, '0')}`;
-      const written = await writeKeyPair(join(dir, 'keys', `${name}.key.json`), await generateKeyPair());
-      workers.push({ name, ...written });
-    }
-    // The auditor's trust anchor for worker keys: the keys this simulation enrolled.
-    const jwksPath = join(dir, 'workers.jwks.json');
-    const workerKeys = await Promise.all(workers.map((w) => loadPublicJwk(w.publicPath)));
-    await writeFile(jwksPath, `${JSON.stringify({ keys: workerKeys }, null, 2)}\n`);
-    // The production path: mTLS with a deployment CA, unless the caller opts out.
-    const pki =
-      options.insecure === true
-        ? undefined
-        : await initPki({
-            dir: join(dir, 'pki'),
-            coordinatorHosts: ['127.0.0.1'],
-            workers: workers.map((w) => w.name),
-          });
-    if (pki === undefined) process.stderr.write(`silo: warning: ${PLAINTEXT_FEDERATION_WARNING}\n`);
-    else say(`federation plane: mTLS; CA, coordinator and worker certificates in ${pki.dir}`);
+    const identities = await createIdentities(dir, options.workers, options.insecure === true);
+    if (identities.pki === undefined)
+      process.stderr.write(`silo: warning: ${PLAINTEXT_FEDERATION_WARNING}\n`);
+    else
+      say(
+        `federation plane: mTLS; CA, coordinator and ${options.workers} worker certificates in ${identities.pki.dir} ` +
+          `(issued in ${(identities.pkiMs / 1000).toFixed(1)} s)`,
+      );
     const token = randomBytes(24).toString('hex');
-    const coordinatorConfig = join(dir, 'coordinator.json');
-    await writeFile(
-      coordinatorConfig,
-      JSON.stringify({
-        grpc: { host: '127.0.0.1', port: 0 },
-        http: { host: '127.0.0.1', port: 0 },
-        redisUrl: redis.url,
-        prefix,
-        dataDir: join(dir, 'coordinator'),
-        apiToken: token,
-        ...(pki === undefined
-          ? { insecure: true }
-          : { tls: { ca: pki.ca, cert: pki.coordinator.cert, key: pki.coordinator.key } }),
-        workers: workers.map((w) => ({ name: w.name, org: 'simulation', publicKeyFile: w.publicPath })),
-      }),
-    );
-    const coordinator = group.spawn(
-      ['coordinator', 'start', '--config', coordinatorConfig, '--ready-json'],
-      join(dir, 'logs', 'coordinator.log'),
+    const coordinator = await startCoordinator(
+      group,
+      { dir, redisUrl: redis.url, prefix, apiToken: token, identities },
       fail('the coordinator'),
     );
-    const ready = await readReadyLine(coordinator);
-    for (const [index, w] of workers.entries()) {
-      const config = join(dir, `${w.name}.json`);
-      await writeFile(
-        config,
-        JSON.stringify({
-          name: w.name,
-          coordinator: ready.grpc,
-          ...(pki === undefined ? { insecure: true } : { tls: { ca: pki.ca, ...pki.workers[w.name] } }),
-          keyFile: w.privatePath,
-          stateDir: join(dir, 'state', w.name),
-          coordinatorKey: ready.verifierKey,
+    const { ready } = coordinator;
+    const poolsStartedMs = Date.now();
+    const pools = await startPools(
+      group,
+      {
+        dir,
+        identities,
+        ready,
+        processes,
+        heterogeneity: spread,
+        data: {
+          kind: dataset.sourceKind,
+          partition: options.partition,
+          parts: options.workers,
+          seed: options.seed,
+          trainSize: options.trainSize,
+        },
+        extra: (index) => ({
           ...(index < adversary.attackers && options.attack !== undefined ? { attack: options.attack } : {}),
           ...(options.holdout === undefined ? {} : { holdout: options.holdout }),
-          data: {
-            kind: 'mnist',
-            partition: options.partition,
-            parts: options.workers,
-            index,
-            seed: options.seed,
-            trainSize: options.trainSize,
-          },
         }),
-      );
-      group.spawn(['worker', 'start', '--config', config], join(dir, 'logs', `${w.name}.log`), fail(w.name));
-    }
+      },
+      fail,
+    );
+    await Promise.all(pools.map((pool) => pool.ready)).catch((err: unknown) => {
+      throw failure ?? err;
+    });
+    say(
+      `${options.workers} workers loaded in ${processes} processes in ${((Date.now() - poolsStartedMs) / 1000).toFixed(1)} s`,
+    );
     const target: ApiTarget = { url: ready.http, token };
+    const cpu = new CpuMeter({
+      coordinator: coordinator.pid,
+      pools: pools.map((pool) => pool.child.pid),
+      redis: redis.private ? await redisServerPid(redis.url) : undefined,
+    });
+    await cpu.start();
     const started = Date.now();
     const created = await callApi<RunView>(target, 'POST', '/v1/runs', {
-      name: `simulate-${options.model}-${options.partition}`,
-      model: options.model,
+      name: `simulate-${modelName}-${options.partition}`,
+      model,
       rounds: options.rounds,
       minWorkers: options.workers,
       strategy: adversary.strategy,
-      ...privacyOptions(options),
+      ...quorumAndPrivacy(options),
       ...(options.encoding === undefined ? {} : { updateEncoding: options.encoding }),
       ...(options.federatedEval === undefined
         ? {}
@@ -346,101 +234,130 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
       roundTimeoutMs: options.roundTimeoutMs,
       train: { epochs: options.epochs, batchSize: options.batchSize, learningRate: options.lr },
       seed: options.seed,
-      evaluation: {
-        dataset: 'mnist-test',
-        size: options.testSize,
-        seed: options.seed,
-        trainSize: options.trainSize,
-      },
+      ...(dataset.coordinatorEvaluates
+        ? {
+            evaluation: {
+              dataset: 'mnist-test',
+              size: options.testSize,
+              seed: options.seed,
+              trainSize: options.trainSize,
+            },
+          }
+        : {}),
     });
     say(`run ${created.id} created; waiting for ${options.workers} workers to join`);
-    const final = await followRun(target, created.id, (view, i) => {
-      if (failure !== undefined) throw failure;
-      say(formatRound(view, i));
+    const final = await followWithProgress({
+      target,
+      runId: created.id,
+      pools,
+      workers: options.workers,
+      sampled,
+      startedMs: started,
+      out: process.stdout,
+      check: () => {
+        if (failure !== undefined) throw failure;
+      },
+      onRound: () => cpu.roundClosed(),
     });
     const federatedMs = Date.now() - started;
     const evaluated =
       options.federatedEval === undefined ? undefined : await finalEvaluation(target, final, options);
     const { online } = await callApi<{ online: { backend: string }[] }>(target, 'GET', '/v1/workers');
     const backends = [...new Set(online.map((w) => w.backend))].join(', ') || 'unknown';
+    const { layout } = await callApi<{ layout: { shape: number[] }[] }>(
+      target,
+      'GET',
+      `/v1/runs/${created.id}/model`,
+    );
+    const params = layout.reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
+    const last = final.history.at(-1);
+    const accuracy = dataset.coordinatorEvaluates
+      ? last?.evalAccuracy
+      : await finalAccuracy(
+          target,
+          created.id,
+          model,
+          dataset.load(options.trainSize, options.testSize, options.seed).test,
+        );
     if (options.out !== undefined) {
       await exportRun(target, created.id, options.out);
       say(`final model exported to ${options.out} (load with tf.loadLayersModel)`);
     }
+    const memory = await peakMemory(coordinator.pid, pools, redis);
+    const stats = sumStats(pools.map((pool) => pool.stats));
     // Stopping the coordinator signs the ledger's last checkpoint; then audit it end to end.
     await group.stop();
     const audit = await auditLedger(ready.ledgerDir, {
       coordinatorKey: ready.verifierKey,
-      workers: workerKeys,
+      workers: identities.publicKeys,
     });
-    const last = final.history.at(-1);
-    say('');
-    say('summary');
-    say(`  status            ${final.status}${final.error !== undefined ? ` (${final.error})` : ''}`);
-    say(`  backend           workers: ${backends}`);
-    say(
-      `  federated         ${last?.evalAccuracy !== undefined ? (last.evalAccuracy * 100).toFixed(2) : '?'}% accuracy on ${options.testSize} held-out digits after ${final.history.length} rounds, ${(federatedMs / 1000).toFixed(1)} s wall time`,
-    );
-    if (final.reason !== undefined) say(`  ended early       ${final.reason}`);
-    if (evaluated !== undefined) {
-      const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
-      say(
-        `  workers' eval     ${pct(evaluated.accuracy)} on ${evaluated.numExamples} held-out digits of ${evaluated.workers} workers ` +
-          `(worst ${pct(evaluated.minAccuracy)}, best ${pct(evaluated.maxAccuracy)}, std ${pct(evaluated.accuracyStd)})`,
-      );
-    }
-    if (last?.privacy !== undefined)
-      say(
-        `  privacy           ε = ${last.privacy.epsilon.toFixed(3)} at δ = ${options.dpDelta ?? 1e-5} (z = ${last.privacy.noiseMultiplier}, C = ${options.dpClip}, q = ${last.privacy.samplingRate.toFixed(3)})`,
-      );
-    say(`  final model       ${final.checkpoint}`);
-    say(
-      `  ledger            ${audit.entries} entries, ${audit.checkpoints} signed checkpoints; audit ` +
-        (audit.ok
-          ? `OK (${audit.checks.length} checks passed, every aggregate recomputed bit for bit)`
-          : `FAILED with ${audit.problems.length} problems`),
-    );
-    for (const problem of audit.problems.slice(0, 5)) {
-      say(`                    entry ${problem.entry ?? '-'}: ${problem.code} ${problem.reason}`);
-    }
-    if (options.dir !== undefined) {
-      say(
-        `  verify again      silo audit verify ${ready.ledgerDir} --coordinator-key ${join(dir, 'coordinator', 'ledger-verifier.key')} --workers ${jwksPath}`,
-      );
-    }
+    memory.simulate = process.resourceUsage().maxRSS * 1024;
+    const seconds = roundSeconds(final);
+    const report: SimulationReport = {
+      workers: options.workers,
+      processes,
+      dataset: dataset.name,
+      params,
+      rounds: options.rounds,
+      sampled,
+      status: final.status,
+      ...(final.error === undefined ? {} : { error: final.error }),
+      roundSeconds: seconds,
+      medianRoundSeconds: median(seconds),
+      federatedSeconds: federatedMs / 1000,
+      joinSeconds: joinSeconds(final, poolsStartedMs),
+      pkiSeconds: identities.pkiMs / 1000,
+      updatesPerRound: final.history.map((r) => r.numUpdates),
+      rejectedPerRound: final.history.map((r) => r.rejected),
+      pools: stats,
+      accuracy,
+      peakMemoryBytes: memory,
+      cpuSecondsPerRound: cpu.perRound,
+      audit: auditSummary(audit),
+    };
+    const verifyKey = join(dir, 'coordinator', 'ledger-verifier.key');
+    for (const line of summaryLines({
+      report,
+      final,
+      audit,
+      backends,
+      examples: dataset.examples,
+      testSize: options.testSize,
+      evaluated,
+      dpDelta: options.dpDelta ?? 1e-5,
+      dpClip: options.dpClip,
+      verifyAgain:
+        options.dir === undefined
+          ? undefined
+          : `silo audit verify ${ready.ledgerDir} --coordinator-key ${verifyKey} --workers ${identities.jwksPath}`,
+    }))
+      say(line);
+    if (options.reportJson !== undefined)
+      await writeFile(options.reportJson, `${JSON.stringify(report, null, 2)}\n`);
     if (options.baseline) {
       const epochs = options.rounds * options.epochs;
       say(
-        `  centralized       training the same model on all ${options.trainSize} digits for ${epochs} epochs …`,
+        `  centralized       training the same model on all ${options.trainSize} ${dataset.examples} for ${epochs} epochs …`,
       );
-      const backend = await initBackend();
-      const t0 = Date.now();
-      const { train, test } = loadMnist({
-        trainSize: options.trainSize,
-        testSize: options.testSize,
-        seed: options.seed,
-      });
-      const model = buildModel(spec, options.seed);
-      const every = Math.max(1, Math.round(epochs / 10));
-      await trainLocal(model, train, {
+      const split = dataset.load(options.trainSize, options.testSize, options.seed);
+      const baseline = await centralizedBaseline({
+        spec: model,
+        train: split.train,
+        test: split.test,
         epochs,
         batchSize: options.batchSize,
         learningRate: options.lr,
         seed: options.seed,
-        onEpochEnd: (epoch, m) => {
-          if (epoch % every !== 0 && epoch !== epochs) return;
+        onEpoch: (epoch, m) =>
           say(
             `                    epoch ${epoch}/${epochs}  train loss ${m.loss.toFixed(4)}  train accuracy ${(m.accuracy * 100).toFixed(2)}%`,
-          );
-        },
+          ),
       });
-      const metrics = evaluate(model, test);
-      model.dispose();
       say(
-        `  centralized       ${(metrics.accuracy * 100).toFixed(2)}% accuracy (${backend}), ${((Date.now() - t0) / 1000).toFixed(1)} s wall time`,
+        `  centralized       ${(baseline.accuracy * 100).toFixed(2)}% accuracy (${baseline.backend}), ${(baseline.ms / 1000).toFixed(1)} s wall time`,
       );
-      if (last?.evalAccuracy !== undefined) {
-        say(`  gap               ${((metrics.accuracy - last.evalAccuracy) * 100).toFixed(2)} points`);
+      if (accuracy !== undefined) {
+        say(`  gap               ${((baseline.accuracy - accuracy) * 100).toFixed(2)} points`);
       }
     }
     if (final.status !== 'completed' || !audit.ok) process.exitCode = 1;
@@ -451,6 +368,22 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
     await redis.stop();
     if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Seconds from the start of the worker processes to the opening of round 1 (every worker online). */
+function joinSeconds(final: RunView, poolsStartedMs: number): number {
+  const first = final.history[0];
+  return first === undefined ? 0 : (first.closedAt - first.durationMs - poolsStartedMs) / 1000;
+}
+
+function auditSummary(audit: AuditReport): SimulationReport['audit'] {
+  return {
+    ok: audit.ok,
+    entries: audit.entries,
+    checkpoints: audit.checkpoints,
+    checks: audit.checks.length,
+    problems: audit.problems.length,
+  };
 }
 
 const int = (value: string): number => {
@@ -464,23 +397,34 @@ export function simulateCommand(program: Command): void {
   program
     .command('simulate')
     .description(
-      'run a whole federation on this machine: Redis, a coordinator and N worker processes over real gRPC, ' +
-        'training on the bundled MNIST digits split across the workers; prints each round’s accuracy and a summary',
+      'run a whole federation on this machine: Redis, a coordinator and N workers (hosted by a few worker ' +
+        'processes) over real gRPC, training on the bundled MNIST digits or a synthetic tabular set split ' +
+        'across the workers; prints progress, each round’s accuracy and a summary',
     )
-    .option('--workers <n>', 'number of worker processes', int, 10)
+    .option(
+      '--workers <n>',
+      'number of workers, each with its own key, certificate, data and records',
+      int,
+      10,
+    )
+    .option('--processes <n>', 'worker processes hosting the workers (default: one per core)', int)
     .option('--rounds <n>', 'federated rounds', int, 20)
-    .option('--model <name>', 'mlp (the FedAvg paper 2NN) or cnn', 'mlp')
+    .option('--dataset <name>', `data split across the workers: ${SIMULATION_DATASETS.join(' | ')}`, 'mnist')
+    .option(
+      '--model <name>',
+      'mlp (the FedAvg paper 2NN) or cnn on mnist; tabular-mlp (101k parameters) on tabular',
+    )
     .option(
       '--partition <scheme>',
-      'iid | label-shards:K (K digit classes per worker) | dirichlet:α',
+      'iid | label-shards:K (K classes per worker) | dirichlet:α',
       'label-shards:2',
     )
     .option('--epochs <n>', 'local epochs per round (E)', int, 5)
     .option('--batch-size <n>', 'local batch size (B)', int, 10)
     .option('--lr <rate>', 'local SGD learning rate', Number, 0.05)
-    .option('--seed <n>', 'seed for data split, initial weights and shuffling', int, 0)
-    .option('--train-size <n>', 'digits split across the workers', int, 8000)
-    .option('--test-size <n>', 'held-out digits for evaluation', int, 2000)
+    .option('--seed <n>', 'seed for data split, initial weights, shuffling, speeds and dropouts', int, 0)
+    .option('--train-size <n>', 'examples split across the workers', int, 8000)
+    .option('--test-size <n>', 'held-out examples for evaluation', int, 2000)
     .option('--no-baseline', 'skip the centralized baseline')
     .option('--round-timeout-ms <ms>', 'round deadline', int, 10 * 60_000)
     .option(
@@ -488,11 +432,13 @@ export function simulateCommand(program: Command): void {
       'Redis to use; a private redis-server is started when none answers',
       process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     )
+    .option('--private-redis', 'always start a private redis-server (so its memory is measured too)')
     .option(
       '--dir <dir>',
       'keep keys, configs, blobs and logs in this directory (default: a temp dir, removed)',
     )
     .option('--out <dir>', 'export the final model to this directory')
+    .option('--report-json <file>', 'write the summary’s figures (round times, peak memory, audit) as JSON')
     .option('--insecure', 'run the federation plane in plain text instead of mTLS with a CA made for the run')
     .option('--attackers <n>', 'make the first N workers malicious (simulation only; see --attack)', int, 0)
     .option(
@@ -511,13 +457,23 @@ export function simulateCommand(program: Command): void {
       [] as string[],
     )
     .option('--encoding <name>', 'update encoding: float32 (exact), float16 or int8 (per-tensor scale)')
-    .option('--holdout <share>', "share of each worker's digits held out for federated evaluation", Number)
+    .option('--holdout <share>', "share of each worker's examples held out for federated evaluation", Number)
     .option(
       '--federated-eval <every>',
-      'workers evaluate the global model on their held-out digits after every N rounds (needs --holdout)',
+      'workers evaluate the global model on their held-out examples after every N rounds (needs --holdout)',
       int,
     )
-    .option('--sample <n>', "workers sampled per round: a count or a share such as '30%' (default: all)")
+    .option('--sample <n>', "workers sampled per round: a count or a share such as '10%' (default: all)")
+    .option(
+      '--min-updates <n>',
+      "the quorum: updates that close a round, a count or a share such as '80%' of those sampled",
+    )
+    .option(
+      '--speed-spread <s>',
+      'stragglers: each worker is slowed by a factor drawn log-uniformly from [1, 1 + s] (seeded)',
+      Number,
+    )
+    .option('--dropout <p>', 'each sampled worker skips a round with probability p (seeded)', Number)
     .option('--dp-noise <z>', 'differential privacy (DP-FedAvg): noise multiplier z, with --dp-clip', Number)
     .option('--dp-clip <C>', 'differential privacy: clip each update to L2 norm C', Number)
     .option('--dp-delta <δ>', 'differential privacy: target δ (default 1e-5)', Number)
