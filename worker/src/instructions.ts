@@ -103,13 +103,15 @@ function decodePayload(payload: string): unknown {
   }
 }
 
-/** Validates a signed evaluate instruction's payload field by field. */
-function parseSignedEvaluate(value: unknown): SignedEvaluateInstruction {
-  const v = value as Partial<SignedEvaluateInstruction> | null;
-  const ok =
+/** The fields train and evaluate instructions share, each of the right type. */
+function hasCommonFields<T extends SignedTrainInstruction | SignedEvaluateInstruction>(
+  v: Partial<T> | null,
+  kind: T['kind'],
+): v is Partial<T> {
+  return (
     v !== null &&
     typeof v === 'object' &&
-    v.kind === 'evaluate' &&
+    v.kind === kind &&
     typeof v.keyId === 'string' &&
     typeof v.runId === 'string' &&
     v.runId.length > 0 &&
@@ -121,7 +123,14 @@ function parseSignedEvaluate(value: unknown): SignedEvaluateInstruction {
     Number.isFinite(v.deadlineUnixMs) &&
     typeof v.modelSpecJson === 'string' &&
     typeof v.specDigest === 'string' &&
-    Number.isInteger(v.numParams);
+    Number.isInteger(v.numParams)
+  );
+}
+
+/** Validates a signed evaluate instruction's payload field by field. */
+function parseSignedEvaluate(value: unknown): SignedEvaluateInstruction {
+  const v = value as Partial<SignedEvaluateInstruction> | null;
+  const ok = hasCommonFields(v, 'evaluate');
   if (!ok) throw new SiloError('ERR_BAD_INPUT', 'the evaluate instruction is malformed');
   return v as SignedEvaluateInstruction;
 }
@@ -172,21 +181,7 @@ function parseSignedTrain(value: unknown): SignedTrainInstruction {
   const v = value as Partial<SignedTrainInstruction> | null;
   const h = v?.hyperparameters;
   const ok =
-    v !== null &&
-    typeof v === 'object' &&
-    v.kind === 'train' &&
-    typeof v.keyId === 'string' &&
-    typeof v.runId === 'string' &&
-    v.runId.length > 0 &&
-    Number.isInteger(v.round) &&
-    typeof v.baseDigest === 'string' &&
-    HEX64.test(v.baseDigest) &&
-    typeof v.nonce === 'string' &&
-    v.nonce.length > 0 &&
-    Number.isFinite(v.deadlineUnixMs) &&
-    typeof v.modelSpecJson === 'string' &&
-    typeof v.specDigest === 'string' &&
-    Number.isInteger(v.numParams) &&
+    hasCommonFields(v, 'train') &&
     h !== undefined &&
     Number.isInteger(h.epochs) &&
     Number.isInteger(h.batchSize) &&
