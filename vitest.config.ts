@@ -11,6 +11,7 @@ const packages = [
   'aggregation',
   'audit',
   'privacy',
+  'secagg',
   'model',
   'data',
 ];
