@@ -204,6 +204,25 @@ export const runConfigSchema = z
      */
     privacy: dpConfigSchema.optional(),
     /**
+     * Secure aggregation (SecAgg+): the coordinator sees masked updates only, and learns nothing
+     * but their sum once at least `threshold` of them are in. Each worker is paired with
+     * `neighbours` others (a random Harary graph; default ~3·log₂ of the round's size, even), and
+     * `threshold` of those (default ⌊k/2⌋ + 1; more than half of k) can recover a dropped worker's
+     * masks. Workers clip each coordinate of their update to ±`clipRange` and quantize it to
+     * `quantizationBits`-bit fixed point before masking, so the sum carries an error of at most
+     * n·clipRange/(2^bits − 1) per coordinate. Each protocol step waits `stepTimeoutMs` at most.
+     */
+    secureAggregation: z
+      .object({
+        threshold: z.number().int().min(2).max(254).optional(),
+        neighbours: z.number().int().min(2).max(254).optional(),
+        clipRange: z.number().positive().finite(),
+        quantizationBits: z.number().int().min(1).max(31).default(16),
+        stepTimeoutMs: z.number().int().min(1_000).default(60_000),
+      })
+      .strict()
+      .optional(),
+    /**
      * Federated evaluation: after every `every`-th round and the last, the new checkpoint is sent
      * to `workers` online workers (a count or a share; default all), each evaluates it on its own
      * held-out data and reports signed metrics, logged in the ledger. The run shows the mean
@@ -250,6 +269,8 @@ export const runConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['minUpdates'], message: 'cannot exceed workersPerRound' });
     }
     if (run.privacy !== undefined) privacyProblems(run).forEach((issue) => ctx.addIssue(issue));
+    if (run.secureAggregation !== undefined)
+      secureAggregationProblems(run).forEach((issue) => ctx.addIssue(issue));
   });
 
 /** A validated, defaulted run configuration. */
@@ -279,6 +300,81 @@ function privacyProblems(run: {
     issue(
       ['onQuorumFailure'],
       "a retried round samples more workers than the accountant's sampling rate covers; use 'fail' with privacy",
+    );
+  return issues;
+}
+
+/** Strategies secure aggregation can feed: those over the (weighted) mean delta alone. */
+const SUM_STRATEGIES: ReadonlySet<string> = new Set([...PRIVATE_STRATEGIES, 'fedprox']);
+
+/**
+ * What secure aggregation cannot be combined with, and its parameters against the quorum: the
+ * coordinator sees one sum, so nothing may need single updates, and a round must be able to
+ * close only with at least `threshold` survivors.
+ */
+function secureAggregationProblems(run: {
+  strategy: { name: string; clipNorm?: number | undefined };
+  onQuorumFailure: { action: string };
+  updateEncoding: string;
+  workersPerRound?: number | string | undefined;
+  minUpdates?: number | string | undefined;
+  secureAggregation?: {
+    threshold?: number | undefined;
+    neighbours?: number | undefined;
+    quantizationBits: number;
+  };
+}): { code: 'custom'; path: string[]; message: string }[] {
+  const issues: { code: 'custom'; path: string[]; message: string }[] = [];
+  const issue = (path: string[], message: string) => issues.push({ code: 'custom', path, message });
+  const sa = run.secureAggregation;
+  if (sa === undefined) return issues;
+  if (!SUM_STRATEGIES.has(run.strategy.name))
+    issue(
+      ['strategy'],
+      `secure aggregation hides single updates, so it needs a strategy over their mean (${[...SUM_STRATEGIES].join(', ')}), not ${run.strategy.name}`,
+    );
+  if (run.strategy.clipNorm !== undefined)
+    issue(
+      ['strategy', 'clipNorm'],
+      'the coordinator cannot clip updates it never sees; use secureAggregation.clipRange',
+    );
+  if (run.updateEncoding !== 'float32')
+    issue(
+      ['updateEncoding'],
+      'masked updates have their own fixed-point encoding; leave updateEncoding at float32',
+    );
+  if (run.onQuorumFailure.action === 'retry')
+    issue(
+      ['onQuorumFailure'],
+      "workers cannot join a secure aggregation after its keys are shared; use 'fail'",
+    );
+  const { threshold, neighbours } = sa;
+  if (neighbours !== undefined && threshold !== undefined) {
+    if (threshold > neighbours)
+      issue(['secureAggregation', 'threshold'], `cannot exceed neighbours (${neighbours})`);
+    if (2 * threshold <= neighbours)
+      issue(
+        ['secureAggregation', 'threshold'],
+        `must be more than half of neighbours (${neighbours}), or two disjoint groups could reveal both secrets of one worker`,
+      );
+  }
+  if (typeof run.workersPerRound === 'number') {
+    if (neighbours !== undefined && neighbours > run.workersPerRound - 1)
+      issue(
+        ['secureAggregation', 'neighbours'],
+        `cannot exceed workersPerRound − 1 (${run.workersPerRound - 1})`,
+      );
+    if (run.workersPerRound * (2 ** sa.quantizationBits - 1) > 2 ** 32 - 1)
+      issue(
+        ['secureAggregation', 'quantizationBits'],
+        `a sum of ${run.workersPerRound} ${sa.quantizationBits}-bit values could wrap around 2^32`,
+      );
+  }
+  const quorum = typeof run.minUpdates === 'number' ? run.minUpdates : undefined;
+  if (quorum !== undefined && threshold !== undefined && quorum < threshold)
+    issue(
+      ['minUpdates'],
+      `a round closing with ${quorum} updates could not be unmasked: secureAggregation.threshold is ${threshold}`,
     );
   return issues;
 }

@@ -28,6 +28,7 @@ import { TfjsEvaluator, initialModel } from './evaluator.js';
 import { summarizeEvaluation, type FederatedEvaluation } from './evaluations.js';
 import { FederationService } from './federation-service.js';
 import { HttpApi } from './http-api.js';
+import { SecureAggregation } from './secagg.js';
 import { RoundEngine, type RoundEvents } from './rounds.js';
 import { RoundScheduler } from './scheduler.js';
 import { StateStore, type RoundSummary, type RunRecord } from './state.js';
@@ -111,7 +112,21 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     this.#lease = new LedgerLease(this.#redis, config.prefix, this.ledgerDir);
     const ledgerChanged = (): void => this.#ledger?.kick();
     const dispatcher = new Dispatcher(this.#redis, this.#subscriber, config.prefix, logger);
+    const secagg = new SecureAggregation({
+      redis: this.#redis,
+      prefix: config.prefix,
+      state: this.state,
+      blobs: this.#blobs,
+      key: key.signing,
+      logger,
+      activeKey: (kid) => this.enrollment.activeKey(kid),
+      notify: (keyIds, runId, round) => dispatcher.notify(keyIds, runId, round, 'secagg'),
+      schedule: (runId, round, delayMs, tag) => this.#engine.scheduleSecAgg(runId, round, delayMs, tag),
+      aggregate: (runId, round, tag) => this.#engine.scheduleAggregate(runId, round, tag),
+      fail: (runId, round, error) => this.#engine.failRound(runId, round, error),
+    });
     this.#engine = new RoundEngine({
+      secagg,
       state: this.state,
       blobs: this.#blobs,
       evaluator: this.#evaluator,
@@ -138,6 +153,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       receipt: (index, digest) => this.ledger.receipt(index, digest),
       key: key.signing,
       ledgerChanged,
+      secagg,
     });
     this.metrics = new CoordinatorMetrics(
       async () => (await this.state.onlineWorkers(config.pingIntervalMs * 3)).length,

@@ -6,8 +6,11 @@ export interface InstructionNotice {
   keyId: string;
   runId: string;
   round: number;
-  /** `evaluate` for a federated evaluation of the checkpoint `round` produced; default `train`. */
-  kind?: 'train' | 'evaluate';
+  /**
+   * `evaluate` for a federated evaluation of the checkpoint `round` produced, `secagg` for the
+   * step of secure aggregation waiting for the worker; default `train`.
+   */
+  kind?: 'train' | 'evaluate' | 'secagg';
 }
 
 /**

@@ -43,6 +43,7 @@ import { acceptEvaluation, evaluateInstruction } from './evaluations.js';
 import { declinedEntry, rejectionEntry, updateEntry } from './ledger-entries.js';
 import type { LedgerReceiptData } from './ledger-writer.js';
 import type { RoundEngine } from './rounds.js';
+import type { SecureAggregation } from './secagg.js';
 import type { AcceptedUpdate, StateStore } from './state.js';
 
 /** Smallest model chunk sent, whatever a worker asks for; the smallest `chunkBytes` allowed. */
@@ -62,6 +63,8 @@ export interface FederationServiceOptions {
   ledgerChanged(): void;
   /** The coordinator's key: signs every instruction. */
   key: SigningKey;
+  /** The coordinator's half of secure aggregation. */
+  secagg: SecureAggregation;
 }
 
 /** Events about updates, for tests and metrics. */
@@ -128,6 +131,16 @@ export class FederationService {
           (err: unknown) => callback(toServiceError(err)),
         );
       },
+      submitSecAgg: (call, callback) => {
+        this.#o.secagg
+          .accept(call.request.message as FlattenedJws | null | undefined, (keyId) =>
+            this.#checkPeer(call, keyId),
+          )
+          .then(
+            () => callback(null, {}),
+            (err: unknown) => callback(toServiceError(err)),
+          );
+      },
       getReceipt: (call, callback) => {
         const { entryIndex, updateDigest } = call.request;
         this.#o.receipt(Number(entryIndex), updateDigest).then(
@@ -152,7 +165,9 @@ export class FederationService {
     const instruction =
       notice.kind === 'evaluate'
         ? await evaluateInstruction(this.#o.state, this.#o.key, notice.runId, notice.round, notice.keyId)
-        : await this.#trainInstruction(notice.runId, notice.round, notice.keyId);
+        : notice.kind === 'secagg'
+          ? await this.#o.secagg.stepInstruction(notice.runId, notice.round, notice.keyId)
+          : await this.#trainInstruction(notice.runId, notice.round, notice.keyId);
     if (instruction !== undefined) await writeWithBackpressure(stream, instruction);
   }
 
@@ -336,11 +351,17 @@ export class FederationService {
       if (run.status !== 'running') continue;
       const instruction = await this.#trainInstruction(runId, run.round, keyId);
       if (instruction !== undefined) await writeWithBackpressure(call, instruction);
+      // A worker that lost its stream mid-round still holds its secure-aggregation keys.
+      if (run.config.secureAggregation === undefined) continue;
+      const step = await this.#o.secagg.stepInstruction(runId, run.round, keyId);
+      if (step !== undefined) await writeWithBackpressure(call, step);
     }
   }
 
   #trainInstruction(runId: string, round: number, keyId: string): Promise<IInstruction | undefined> {
-    return trainInstruction(this.#o.state, this.#o.key, runId, round, keyId);
+    return trainInstruction(this.#o.state, this.#o.key, runId, round, keyId, (r, n, k) =>
+      this.#o.secagg.instructionFields(r, n, k),
+    );
   }
 
   async #fetchModel(call: grpc.ServerWritableStream<FetchModelRequest, IModelChunk>): Promise<void> {
@@ -504,13 +525,16 @@ export class FederationService {
       );
     }
     const encoding = manifest.encoding ?? 'float32';
-    if (encoding !== run.config.updateEncoding) {
+    const masked = run.config.secureAggregation !== undefined;
+    const expected = masked ? 'masked' : run.config.updateEncoding;
+    if (encoding !== expected) {
       throw new SiloError(
         'ERR_BAD_MANIFEST',
-        `update is encoded as ${encoding}; run ${run.id} takes ${run.config.updateEncoding}`,
+        `update is encoded as ${encoding}; run ${run.id} takes ${expected}`,
       );
     }
-    const size = encodedSize(run.layout, encoding);
+    if (masked) await this.#o.secagg.checkUpload(run.id, manifest.round, manifest.keyId);
+    const size = encoding === 'masked' ? maskedSize(run.layout) : encodedSize(run.layout, encoding);
     if (manifest.updateBytes !== size) {
       throw new SiloError(
         'ERR_SHAPE_MISMATCH',
@@ -519,10 +543,13 @@ export class FederationService {
     }
     // Streamed to disk as it arrives, checked on the way: memory stays at one chunk per upload,
     // whatever the model's size and however many workers upload at once.
-    const validator = new UpdateValidator(run.layout, encoding);
-    const blob = await this.#o.blobs.openWriter(manifest.updateBytes, manifest.updateDigest, {
-      validate: (chunk) => validator.push(chunk),
-    });
+    // Masked words are uniformly random by design: there is nothing to check in them.
+    const validator = encoding === 'masked' ? undefined : new UpdateValidator(run.layout, encoding);
+    const blob = await this.#o.blobs.openWriter(
+      manifest.updateBytes,
+      manifest.updateDigest,
+      validator === undefined ? {} : { validate: (chunk) => validator.push(chunk) },
+    );
     try {
       for (let part = await parts.next(); part.done !== true; part = await parts.next()) {
         const malformed = malformedReason(part.value);
@@ -580,6 +607,11 @@ export class FederationService {
     const count = await this.#o.state.countUpdates(manifest.runId, manifest.round);
     return receiptOf(manifest.round, manifest.runId, earlier, true, count);
   }
+}
+
+/** Bytes of a masked input: the model's values and the worker's weight, one uint32 word each. */
+function maskedSize(layout: Parameters<typeof layoutSize>[0]): number {
+  return (layoutSize(layout) + 1) * 4;
 }
 
 function receiptOf(

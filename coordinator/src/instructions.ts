@@ -2,6 +2,7 @@ import {
   INSTRUCTION_TYP,
   type IInstruction,
   type InstructionPrivacy,
+  type InstructionSecureAggregation,
   type SignedTrainInstruction,
 } from '@silo/protocol';
 import type { SigningKey } from '@silo/signing';
@@ -21,6 +22,7 @@ export async function trainInstruction(
   runId: string,
   round: number,
   keyId: string,
+  secure: (runId: string, round: number, keyId: string) => Promise<InstructionSecureAggregation>,
 ): Promise<IInstruction | undefined> {
   const record = await state.getRound(runId, round);
   if (record?.status !== 'collecting' || !record.sampled.includes(keyId)) return undefined;
@@ -50,6 +52,9 @@ export async function trainInstruction(
     },
     ...(run.config.updateEncoding === 'float32' ? {} : { updateEncoding: run.config.updateEncoding }),
     privacy: instructionPrivacy(run.config.privacy, record.privacy?.shares),
+    ...(run.config.secureAggregation === undefined
+      ? {}
+      : { secureAggregation: await secure(runId, round, keyId) }),
     issuedAt: Date.now(),
   };
   const { baseDigest, deadlineUnixMs, modelSpecJson, specDigest, numParams, hyperparameters } = signed;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { SiloError, type Logger } from '@silo/common';
+import { SiloError, toSiloError, type Logger } from '@silo/common';
 import {
   createStrategy,
   decodeState,
@@ -22,6 +22,8 @@ import { evaluationDue, openEvaluation } from './evaluations.js';
 import { sampleWorkers, type RoundJobData, type RoundScheduler, type RoundSteps } from './scheduler.js';
 import { resolveCount } from './config.js';
 import { streamable, streamingFedAvg } from './streaming-aggregate.js';
+import { secureMean } from '@silo/secagg';
+import type { SecAggPhase, SecureAggregation, SecureSum } from './secagg.js';
 import type {
   AcceptedUpdate,
   RoundPrivacy,
@@ -61,11 +63,18 @@ export interface RoundEngineOptions {
   /** A worker counts as online when seen within this long. */
   onlineFreshMs: number;
   /** Tells workers that an instruction (train, or evaluate) waits for them. */
-  notify(keyIds: readonly string[], runId: string, round: number, kind?: 'train' | 'evaluate'): Promise<void>;
+  notify(
+    keyIds: readonly string[],
+    runId: string,
+    round: number,
+    kind?: 'train' | 'evaluate' | 'secagg',
+  ): Promise<void>;
   /** Signs aggregate records. */
   key: SigningKey;
   /** Called after a step queued ledger entries, so this process's writer picks them up at once. */
   ledgerChanged(): void;
+  /** The coordinator's half of secure aggregation, for runs that ask for it. */
+  secagg?: SecureAggregation | undefined;
 }
 
 /**
@@ -118,7 +127,13 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     const nonces = new Map(sampled.map((keyId) => [keyId, randomBytes(24).toString('base64url')]));
     const openedAt = Date.now();
     const deadline = openedAt + run.config.roundTimeoutMs;
-    const quorum = resolveCount(run.config.minUpdates, sampled.length);
+    let quorum = resolveCount(run.config.minUpdates, sampled.length);
+    if (run.config.secureAggregation !== undefined) {
+      const threshold = await this.#openSecure(run, round, sampled, online);
+      if (threshold === undefined) return 'skipped';
+      // A round must not close with fewer masked inputs than unmasking needs.
+      quorum = Math.max(quorum, threshold);
+    }
     const privacy = roundPrivacy(run, online.length, sampled.length, quorum);
     if (privacy !== undefined && (await this.#overBudget(run, round, privacy))) return 'skipped';
     const fresh = await state.openRound(
@@ -142,6 +157,46 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     this.#o.logger.info({ runId, round, sampled: sampled.length }, 'round opened');
     this.emit('round-opened', { runId, round, sampled });
     return 'opened';
+  }
+
+  /**
+   * Fixes the secure aggregation of a round about to open; returns its threshold, or `undefined`
+   * after failing the run when the round's size does not allow the run's parameters.
+   */
+  async #openSecure(
+    run: RunRecord,
+    round: number,
+    sampled: readonly string[],
+    online: readonly { keyId: string; numExamples: number }[],
+  ): Promise<number | undefined> {
+    const secagg = this.#secagg;
+    const sizes = online.filter((w) => sampled.includes(w.keyId)).map((w) => w.numExamples);
+    try {
+      return (await secagg.open(run, round, sampled, Math.max(1, ...sizes))).threshold;
+    } catch (err) {
+      const error = toSiloError(err);
+      if (error.code !== 'ERR_BAD_CONFIG') throw error;
+      await this.failRound(run.id, round, `round ${round} cannot aggregate securely: ${error.message}`);
+      return undefined;
+    }
+  }
+
+  get #secagg(): SecureAggregation {
+    if (this.#o.secagg === undefined)
+      throw new SiloError('ERR_INTERNAL', 'this coordinator was started without secure aggregation');
+    return this.#o.secagg;
+  }
+
+  /** Ends a run as failed at round `round`, with `error` in its record and the ledger. */
+  async failRound(runId: string, round: number, error: string): Promise<void> {
+    const ended = await this.#o.state.endRun(runId, 'failed', error, (r, at) =>
+      runEndedEntry(r, 'failed', at, error),
+    );
+    this.#o.ledgerChanged();
+    if (ended) {
+      this.#o.logger.error({ runId, round }, error);
+      this.emit('run-ended', { runId, status: 'failed', error });
+    }
   }
 
   /**
@@ -221,6 +276,23 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     if (count >= record.quorum) await this.#jobs.schedule('aggregate', { runId, round });
   }
 
+  /** A step of secure aggregation reached its deadline. */
+  async secagg({ runId, round, phase }: RoundJobData): Promise<void> {
+    const run = await this.#o.state.getRun(runId);
+    if (run.status !== 'running' || run.round !== round) return;
+    await this.#secagg.stepDue(runId, round, phase as SecAggPhase | undefined);
+  }
+
+  /** Queues the step that moves secure aggregation on from `phase` after `delayMs`. */
+  async scheduleSecAgg(runId: string, round: number, delayMs: number, phase: string): Promise<void> {
+    await this.#jobs.schedule('secagg', { runId, round, phase }, delayMs, phase);
+  }
+
+  /** Queues the aggregate step again now, under `tag`. */
+  async scheduleAggregate(runId: string, round: number, tag: string): Promise<void> {
+    await this.#jobs.schedule('aggregate', { runId, round }, 0, tag);
+  }
+
   async deadline({ runId, round }: RoundJobData): Promise<void> {
     const { state } = this.#o;
     const run = await state.getRun(runId);
@@ -246,14 +318,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
       Date.now() < record.deadline
         ? `round ${round} cannot reach its quorum: ${count} of ${record.quorum} required updates, every sampled worker has answered${declines}`
         : `round ${round} reached its deadline with ${count} of ${record.quorum} required updates${tries}${declines}`;
-    const ended = await state.endRun(runId, 'failed', error, (r, at) =>
-      runEndedEntry(r, 'failed', at, error),
-    );
-    this.#o.ledgerChanged();
-    if (ended) {
-      this.#o.logger.error({ runId, round }, error);
-      this.emit('run-ended', { runId, status: 'failed', error });
-    }
+    await this.failRound(runId, round, error);
   }
 
   /**
@@ -306,9 +371,26 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
       throw new SiloError('ERR_INTERNAL', `round ${round} of ${runId} has no updates`);
     const length = layoutSize(run.layout);
     const strategy = createStrategy(run.config.strategy);
-    const combined: RoundAggregate = streamable(run.config)
-      ? await streamingFedAvg(blobs, record.base, accepted, run.layout, run.config.strategy.clipNorm)
-      : await this.#inMemory(run, record, strategy, accepted, length);
+    let secure: SecureSum | undefined;
+    if (run.config.secureAggregation !== undefined) {
+      // The first time: collection closes and the survivors are asked to unmask; the step comes
+      // back once they have.
+      const sum = await this.#secagg.sum(run, round, accepted, length);
+      if (sum === 'waiting') return;
+      secure = sum;
+    }
+    const combined: RoundAggregate =
+      secure !== undefined
+        ? await this.#inMemory(run, record, strategy, accepted, length, secure)
+        : streamable(run.config)
+          ? await streamingFedAvg(
+              blobs,
+              record.base,
+              accepted.map((u) => ({ ...u, encoding: plainEncoding(u) })),
+              run.layout,
+              run.config.strategy.clipNorm,
+            )
+          : await this.#inMemory(run, record, strategy, accepted, length);
     const { checkpoint, totalExamples, stateIn, stateOut, privacy, weights } = combined;
     faultPoint('aggregate-stored', round);
     const rejected = (await state.rejections(runId, round)).length;
@@ -372,6 +454,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
           ? { stateIn: stateIn ?? null, ...(stateOut === undefined ? {} : { stateOut }) }
           : {}),
         ...(privacy === undefined ? {} : { privacy }),
+        ...(secure === undefined ? {} : { secureAggregation: secureRecord(run, secure) }),
         closedAt: summary.closedAt,
       }),
       ...(last
@@ -426,22 +509,25 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     strategy: Strategy,
     accepted: readonly AcceptedUpdate[],
     length: number,
+    secure?: SecureSum,
   ): Promise<RoundAggregate> {
     const { blobs } = this.#o;
     const base = fromCanonicalBytes(await blobs.get(record.base), length);
     const updates: ClientUpdate[] = [];
-    for (const update of accepted) {
-      const delta = decodeUpdate(
-        await blobs.get(update.updateDigest),
-        run.layout,
-        update.encoding ?? 'float32',
-      );
+    // Securely aggregated, the masked inputs are never decoded one by one: the strategy (and DP)
+    // gets their unmasked mean alone.
+    for (const update of secure === undefined ? accepted : []) {
+      const delta = decodeUpdate(await blobs.get(update.updateDigest), run.layout, plainEncoding(update));
       updates.push({ keyId: update.keyId, numExamples: update.numExamples, delta });
     }
     const stateIn = strategy.stateful ? (run.strategyState ?? null) : undefined;
     const serverState =
       stateIn === null || stateIn === undefined ? undefined : decodeState(await blobs.get(stateIn), length);
-    const { result, privacy } = await this.#combine(run, record, strategy, base, updates, serverState);
+    const totalExamples = accepted.reduce((sum, u) => sum + u.numExamples, 0);
+    const { result, privacy } =
+      secure === undefined
+        ? await this.#combine(run, record, strategy, base, updates, serverState)
+        : await this.#combineSecure(run, record, strategy, base, secure, totalExamples, serverState);
     const stateOut =
       strategy.stateful && result.state !== undefined
         ? await blobs.put(encodeState(result.state))
@@ -472,12 +558,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
   ): Promise<{ result: AggregateResult; privacy?: NonNullable<AggregateRecord['privacy']> }> {
     const dp = run.config.privacy;
     if (dp === undefined) return { result: strategy.aggregate(base, updates, serverState) };
-    const sampling = record.privacy;
-    if (sampling === undefined)
-      throw new SiloError(
-        'ERR_INTERNAL',
-        `round ${run.round} of private run ${run.id} has no sampling record`,
-      );
+    const sampling = this.#sampling(run, record);
     const noise =
       dp.mode === 'central' ? gaussianNoise(base.length, dp.noiseMultiplier * dp.clipNorm) : undefined;
     const noiseDigest = noise === undefined ? null : await this.#o.blobs.put(toCanonicalBytes(noise));
@@ -492,25 +573,84 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
       [{ keyId: 'dp-mean', numExamples: totalExamples, delta: mean }],
       serverState,
     );
+    return {
+      result: { ...combined, numUpdates: updates.length },
+      privacy: await this.#privacyRecord(run, record, noiseDigest),
+    };
+  }
+
+  /**
+   * The strategy's aggregate of a securely aggregated round: the unmasked mean delta, noised
+   * first in central DP mode (σ = zC over the DP denominator, as in {@link #combine}).
+   */
+  async #combineSecure(
+    run: RunRecord,
+    record: RoundRecord,
+    strategy: Strategy,
+    base: Float32Array,
+    secure: SecureSum,
+    totalExamples: number,
+    serverState: StrategyState | undefined,
+  ): Promise<{ result: AggregateResult; privacy?: NonNullable<AggregateRecord['privacy']> }> {
+    const dp = run.config.privacy;
+    let noiseDigest: string | null = null;
+    let noise: Float32Array | undefined;
+    if (dp !== undefined && dp.mode === 'central') {
+      noise = gaussianNoise(base.length, dp.noiseMultiplier * dp.clipNorm);
+      noiseDigest = await this.#o.blobs.put(toCanonicalBytes(noise));
+    }
+    const { mean } = secureMean(
+      secure.sum,
+      secure.survivors.length,
+      secure.params,
+      secure.denominator,
+      noise,
+    );
+    const combined = strategy.aggregate(
+      base,
+      [{ keyId: 'secure-sum', numExamples: totalExamples, delta: mean }],
+      serverState,
+    );
+    const result = { ...combined, numUpdates: secure.survivors.length };
+    if (dp === undefined) return { result };
+    return { result, privacy: await this.#privacyRecord(run, record, noiseDigest) };
+  }
+
+  /** The sampling record of a private round. */
+  #sampling(run: RunRecord, record: RoundRecord): RoundPrivacy {
+    if (record.privacy === undefined)
+      throw new SiloError(
+        'ERR_INTERNAL',
+        `round ${run.round} of private run ${run.id} has no sampling record`,
+      );
+    return record.privacy;
+  }
+
+  /** The privacy record of a private round: its mechanism, sampling, noise and ε so far. */
+  async #privacyRecord(
+    run: RunRecord,
+    record: RoundRecord,
+    noiseDigest: string | null,
+  ): Promise<NonNullable<AggregateRecord['privacy']>> {
+    const dp = run.config.privacy;
+    if (dp === undefined) throw new SiloError('ERR_INTERNAL', `run ${run.id} has no privacy`);
+    const sampling = this.#sampling(run, record);
     const spent = await this.#privateRounds(run.id);
     const epsilon = epsilonOfRounds(
       [...spent, { samplingRate: sampling.samplingRate, noiseMultiplier: dp.noiseMultiplier }],
       dp.delta,
     );
     return {
-      result: { ...combined, numUpdates: updates.length },
-      privacy: {
-        mode: dp.mode,
-        clipNorm: dp.clipNorm,
-        noiseMultiplier: dp.noiseMultiplier,
-        delta: dp.delta,
-        population: sampling.population,
-        samplingRate: sampling.samplingRate,
-        denominator: sampling.denominator,
-        ...(sampling.shares === undefined ? {} : { shares: sampling.shares }),
-        noise: noiseDigest,
-        epsilon,
-      },
+      mode: dp.mode,
+      clipNorm: dp.clipNorm,
+      noiseMultiplier: dp.noiseMultiplier,
+      delta: dp.delta,
+      population: sampling.population,
+      samplingRate: sampling.samplingRate,
+      denominator: sampling.denominator,
+      ...(sampling.shares === undefined ? {} : { shares: sampling.shares }),
+      noise: noiseDigest,
+      epsilon,
     };
   }
 
@@ -519,6 +659,29 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     if (run.status === 'running' && run.round === round + 1)
       await this.#jobs.schedule('open', { runId, round: round + 1 });
   }
+}
+
+/** An update's encoding, which must be one the strategies decode (not a masked input). */
+function plainEncoding(update: AcceptedUpdate): 'float32' | 'float16' | 'int8' {
+  if (update.encoding === 'masked')
+    throw new SiloError('ERR_INTERNAL', `the masked input of ${update.keyId} cannot be decoded alone`);
+  return update.encoding ?? 'float32';
+}
+
+/** What the aggregate record says of a securely aggregated round. */
+function secureRecord(run: RunRecord, secure: SecureSum): NonNullable<AggregateRecord['secureAggregation']> {
+  const sa = run.config.secureAggregation;
+  if (sa === undefined) throw new SiloError('ERR_INTERNAL', `run ${run.id} has no secure aggregation`);
+  return {
+    threshold: secure.threshold,
+    neighbours: secure.neighbours,
+    cohort: secure.cohort,
+    clipRange: sa.clipRange,
+    quantizationBits: sa.quantizationBits,
+    survivors: secure.survivors,
+    dropped: secure.dropped,
+    revealed: secure.revealed,
+  };
 }
 
 /** The sampling a private round is accounted with; `undefined` for a run without privacy. */

@@ -4,12 +4,14 @@ import type { Logger } from '@silo/common';
 import { resolveCount, type RunConfig } from './config.js';
 
 /** The steps of a round, each a BullMQ job with a deterministic id so a repeated delivery does no harm. */
-export type RoundStep = 'open' | 'aggregate' | 'deadline';
+export type RoundStep = 'open' | 'aggregate' | 'deadline' | 'secagg';
 
 /** Data of every round job. */
 export interface RoundJobData {
   runId: string;
   round: number;
+  /** For a `secagg` step: the phase of secure aggregation whose deadline it is. */
+  phase?: string;
 }
 
 /** What the scheduler calls to do each step; the coordinator provides it. */
@@ -17,6 +19,7 @@ export interface RoundSteps {
   open(data: RoundJobData): Promise<'opened' | 'waiting' | 'skipped'>;
   aggregate(data: RoundJobData): Promise<void>;
   deadline(data: RoundJobData): Promise<void>;
+  secagg(data: RoundJobData): Promise<void>;
 }
 
 /** Options for {@link RoundScheduler}. */
@@ -96,6 +99,8 @@ export class RoundScheduler {
         return steps.aggregate(job.data);
       case 'deadline':
         return steps.deadline(job.data);
+      case 'secagg':
+        return steps.secagg(job.data);
       default:
         throw new Error(`unknown round step ${job.name}`);
     }

@@ -58,8 +58,8 @@ export interface AcceptedUpdate {
   acceptedAt: number;
   /** Index of the update's ledger entry; set by {@link StateStore.acceptUpdate}. */
   entryIndex?: number;
-  /** The update's encoding when not float32. */
-  encoding?: 'float16' | 'int8';
+  /** The update's encoding when not float32 (`masked`: a secure-aggregation input). */
+  encoding?: 'float16' | 'int8' | 'masked';
 }
 
 /** An update the coordinator refused, kept so operators and auditors see what was refused. */

@@ -72,6 +72,20 @@ export const egressRecordSchema = z.discriminatedUnion('kind', [
       accuracy: z.number(),
     })
     .strict(),
+  /**
+   * A secure-aggregation message: the worker's public keys, the key shares it encrypted to its
+   * neighbours, or the shares it revealed for unmasking, signed, exactly as sent.
+   */
+  z
+    .object({
+      ...common,
+      kind: z.literal('secagg'),
+      runId,
+      round,
+      step: z.enum(['advertise', 'shares', 'reveal']),
+      message: jwsSchema,
+    })
+    .strict(),
   /** A FetchModel request. */
   z.object({ ...common, kind: z.literal('fetch-model'), runId, round, keyId: z.string() }).strict(),
   /** One upload attempt of an update, logged (and fsynced) before its first byte is sent. */

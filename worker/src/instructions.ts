@@ -5,6 +5,7 @@ import {
   type Instruction,
   type InstructionPrivacy,
   type SignedEvaluateInstruction,
+  type SignedSecAggStep,
   type SignedTrainInstruction,
 } from '@silo/protocol';
 import { keyIdOf, verifySigned, type FlattenedJws, type PublicJwk } from '@silo/signing';
@@ -66,6 +67,26 @@ export class InstructionVerifier {
     return signed;
   }
 
+  /** The payload of an instruction's signature: verified against the pinned key, if any. */
+  async signedPayload(instruction: Instruction): Promise<unknown> {
+    const jws = instruction.signature as FlattenedJws | null | undefined;
+    if (jws === null || jws === undefined || typeof jws.payload !== 'string')
+      throw new SiloError('ERR_BAD_SIGNATURE', 'the instruction is not signed');
+    if (this.#pinned === undefined) return decodePayload(jws.payload);
+    const pinned = this.#pinned;
+    const kid = await pinned.kid;
+    return (await verifySigned(jws, INSTRUCTION_TYP, (k) => (k === kid ? pinned.jwk : undefined))).payload;
+  }
+
+  /** @throws SiloError `ERR_BAD_SIGNATURE` when `keyId` is not this worker. */
+  checkAddressee(keyId: unknown): void {
+    if (keyId !== this.#keyId)
+      throw new SiloError(
+        'ERR_BAD_SIGNATURE',
+        `the instruction is addressed to ${String(keyId).slice(0, 64)}`,
+      );
+  }
+
   /**
    * The signed content of an evaluate instruction. Without a pinned key the payload is read
    * unchecked, as for training.
@@ -74,25 +95,38 @@ export class InstructionVerifier {
    *   `ERR_BAD_INPUT` when it is malformed.
    */
   async verifyEvaluate(instruction: Instruction): Promise<SignedEvaluateInstruction> {
-    const jws = instruction.signature as FlattenedJws | null | undefined;
-    if (jws === null || jws === undefined || typeof jws.payload !== 'string')
-      throw new SiloError('ERR_BAD_SIGNATURE', 'the evaluate instruction is not signed');
-    let payload: unknown;
-    if (this.#pinned === undefined) {
-      payload = decodePayload(jws.payload);
-    } else {
-      const pinned = this.#pinned;
-      const kid = await pinned.kid;
-      ({ payload } = await verifySigned(jws, INSTRUCTION_TYP, (k) => (k === kid ? pinned.jwk : undefined)));
-    }
-    const signed = parseSignedEvaluate(payload);
-    if (signed.keyId !== this.#keyId)
-      throw new SiloError(
-        'ERR_BAD_SIGNATURE',
-        `the instruction is addressed to ${signed.keyId.slice(0, 64)}`,
-      );
+    const signed = parseSignedEvaluate(await this.signedPayload(instruction));
+    this.checkAddressee(signed.keyId);
     return signed;
   }
+}
+
+/**
+ * The signed content of a secure-aggregation step, checked like any instruction (unchecked
+ * without a pinned key).
+ *
+ * @throws SiloError `ERR_BAD_SIGNATURE` when it must not be acted on; `ERR_BAD_INPUT` when malformed.
+ */
+export async function verifySecAggStep(
+  verifier: InstructionVerifier,
+  instruction: Instruction,
+): Promise<SignedSecAggStep> {
+  const payload = await verifier.signedPayload(instruction);
+  const v = payload as Partial<Record<string, unknown>> | null;
+  const strings = (x: unknown): boolean => Array.isArray(x) && x.every((e) => typeof e === 'string');
+  const ok =
+    v !== null &&
+    typeof v === 'object' &&
+    v['kind'] === 'secagg' &&
+    typeof v['runId'] === 'string' &&
+    Number.isInteger(v['round']) &&
+    ((v['step'] === 'keys' && Array.isArray(v['adverts'])) ||
+      (v['step'] === 'shares' && Array.isArray(v['shares'])) ||
+      (v['step'] === 'unmask' && strings(v['survivors']) && strings(v['dropped'])));
+  if (!ok) throw new SiloError('ERR_BAD_INPUT', 'the secure aggregation step is malformed');
+  const step = v as unknown as SignedSecAggStep;
+  verifier.checkAddressee(step.keyId);
+  return step;
 }
 
 function decodePayload(payload: string): unknown {
@@ -190,7 +224,8 @@ function parseSignedTrain(value: unknown): SignedTrainInstruction {
     (h.proximalMu === undefined || (Number.isFinite(h.proximalMu) && h.proximalMu >= 0)) &&
     (h.freeze === undefined || (Array.isArray(h.freeze) && h.freeze.every((n) => typeof n === 'string'))) &&
     (v.updateEncoding === undefined || v.updateEncoding === 'float16' || v.updateEncoding === 'int8') &&
-    validPrivacy(v.privacy);
+    validPrivacy(v.privacy) &&
+    validSecure(v.secureAggregation);
   if (!ok) throw new SiloError('ERR_BAD_INPUT', 'the instruction is malformed');
   return v as SignedTrainInstruction;
 }
@@ -210,5 +245,24 @@ function validPrivacy(value: InstructionPrivacy | null | undefined): boolean {
     (p.mode === 'central'
       ? p.shares === undefined
       : Number.isSafeInteger(p.shares) && (p.shares as number) >= 1)
+  );
+}
+
+/** Absent, or secure-aggregation parameters a worker can apply. */
+function validSecure(value: unknown): boolean {
+  if (value === undefined) return true;
+  const p = value as Partial<Record<string, unknown>> | null;
+  const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
+  return (
+    p !== null &&
+    typeof p === 'object' &&
+    Array.isArray(p['neighbours']) &&
+    p['neighbours'].every((n) => typeof n === 'string') &&
+    Number.isInteger(p['threshold']) &&
+    positive(p['clipRange']) &&
+    Number.isInteger(p['quantizationBits']) &&
+    typeof p['weightScale'] === 'number' &&
+    p['weightScale'] >= 0 &&
+    Number.isInteger(p['cohort'])
   );
 }

@@ -35,6 +35,15 @@ export const policySchema = z
       .object({ maxClipNorm: z.number().positive(), minNoiseMultiplier: z.number().nonnegative() })
       .strict()
       .optional(),
+    /**
+     * Secure aggregation the owner requires: the coordinator must see only the sum of at least
+     * `minThreshold` masked updates (default: any secure aggregation), never this worker's alone.
+     * A run without it is refused.
+     */
+    secureAggregation: z
+      .object({ minThreshold: z.number().int().min(2).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -128,6 +137,14 @@ export function policyRefusal(
     if (noise < policy.privacy.minNoiseMultiplier) {
       return `noise multiplier ${noise} is below the owner's minimum of ${policy.privacy.minNoiseMultiplier}`;
     }
+  }
+  if (policy.secureAggregation !== undefined) {
+    const secure = instruction.secureAggregation;
+    if (secure === undefined)
+      return 'the run does not aggregate securely; the owner requires secure aggregation';
+    const floor = policy.secureAggregation.minThreshold;
+    if (floor !== undefined && secure.threshold < floor)
+      return `secure aggregation threshold ${secure.threshold} is below the owner's minimum of ${floor}`;
   }
   return undefined;
 }

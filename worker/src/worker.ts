@@ -17,12 +17,14 @@ import {
   type IJoinRequest,
   type Instruction,
   type Receipt,
+  type SecAggClaims,
   type SignedEvaluateInstruction,
   type SignedTrainInstruction,
 } from '@silo/protocol';
 import { signManifest, type FlattenedJws, type SigningKey, type UpdateManifest } from '@silo/signing';
 import { privatizeDelta } from '@silo/privacy';
-import { InstructionVerifier } from './instructions.js';
+import { InstructionVerifier, verifySecAggStep } from './instructions.js';
+import { SecAggParticipant } from './secagg-participant.js';
 import { evaluationRefusal, policyRefusal, type Policy, type TrainedRound } from './policy.js';
 import { encodeUpdate, fromCanonicalBytes, sha256Hex } from '@silo/tensors';
 import { backoffDelay } from './backoff.js';
@@ -57,6 +59,8 @@ export interface WorkerEvents {
   receipt: [ReceiptEvent];
   /** A ledger receipt was refused (and recorded as evidence), never came, or could not be recorded. */
   'receipt-failed': [ReceiptFailedEvent];
+  /** A step of secure aggregation was refused (an unmasking request that would reveal too much, say). */
+  'secagg-refused': [{ runId: string; round: number; step: string; error: SiloError }];
 }
 
 /** The owner's records: an egress log, and how ledger receipts are fetched and checked. */
@@ -133,6 +137,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #instructions: InstructionVerifier;
   /** Rounds trained, for the policy's per-run and per-day limits. */
   readonly #trained: TrainedRound[] = [];
+  /** This worker's part in the secure aggregation of rounds in progress, by `run/round`. */
+  readonly #secure = new Map<string, SecAggParticipant>();
 
   constructor(options: WorkerOptions) {
     super();
@@ -235,6 +241,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
           this.#o.logger.info({ coordinator: this.#o.coordinator }, 'joined');
           this.emit('joined');
         }
+        if (instruction.secagg !== null && instruction.secagg !== undefined) {
+          this.#onSecAggStep(instruction);
+          continue;
+        }
         const train = instruction.train !== null && instruction.train !== undefined;
         const evaluate = instruction.evaluate !== null && instruction.evaluate !== undefined;
         if (train || evaluate) {
@@ -257,6 +267,55 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#stream = undefined;
     }
     throw new SiloError('ERR_UNAVAILABLE', 'coordinator ended the Join stream');
+  }
+
+  /**
+   * Acts on a step of secure aggregation at once, beside any training in progress: the round's
+   * participant shares keys, takes shares, or reveals (or refuses to).
+   */
+  #onSecAggStep(instruction: Instruction): void {
+    const act = async (): Promise<void> => {
+      const step = await verifySecAggStep(this.#instructions, instruction);
+      const participant = this.#secure.get(`${step.runId}/${step.round}`);
+      if (participant === undefined) return;
+      try {
+        await participant.onStep(step);
+      } catch (err) {
+        const error = toSiloError(err);
+        this.#o.logger.error(
+          { runId: step.runId, round: step.round, step: step.step, code: error.code, reason: error.message },
+          'secure aggregation step refused',
+        );
+        this.emit('secagg-refused', { runId: step.runId, round: step.round, step: step.step, error });
+      }
+      if (step.step === 'unmask') this.#secure.delete(`${step.runId}/${step.round}`);
+    };
+    act().catch((err: unknown) => {
+      const error = toSiloError(err);
+      this.#o.logger.error({ code: error.code, reason: error.message }, 'instruction refused');
+      this.emit('instruction-refused', error);
+    });
+  }
+
+  /** Logs and sends one signed secure-aggregation message. */
+  async #sendSecAgg(
+    train: SignedTrainInstruction,
+    step: SecAggClaims['step'],
+    message: FlattenedJws,
+  ): Promise<void> {
+    await this.#o.records?.log.append({
+      kind: 'secagg',
+      bytes: pb.SecAggMessage.encode({ message }).finish().length,
+      runId: train.runId,
+      round: train.round,
+      step,
+      message,
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.#client.submitSecAgg({ message }, { deadline: Date.now() + 15_000 }, (err) =>
+        err === null ? resolve() : reject(fromServiceError(err)),
+      );
+    });
   }
 
   /** Asks for a fresh Join challenge. */
@@ -440,6 +499,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (Date.now() > deadline)
       throw new SiloError('ERR_STALE_ROUND', `round ${train.round} deadline has passed`);
     const started = Date.now();
+    const secure = this.#joinSecAgg(train);
+    // Keys are agreed while the model downloads and trains.
+    await secure?.advertise();
     const request: IFetchModelRequest = { runId: train.runId, round: train.round, keyId: this.#o.key.keyId };
     await this.#o.records?.log.append({
       kind: 'fetch-model',
@@ -484,7 +546,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
         ? privateDelta
         : attackDelta(attack, privateDelta, attackSeed(this.#o.key.keyId, train.runId, train.round));
     const encoding = train.updateEncoding ?? 'float32';
-    const bytes = encodeUpdate(delta, model.layout, encoding);
+    if (secure !== undefined) await secure.ready(deadline);
+    const bytes =
+      secure === undefined
+        ? encodeUpdate(delta, model.layout, encoding)
+        : secure.mask(delta, result.numExamples);
     const manifest = {
       runId: train.runId,
       round: train.round,
@@ -495,7 +561,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       metrics: { loss: result.loss, accuracy: result.accuracy },
       nonce: train.nonce,
       issuedAt: Date.now(),
-      ...(train.updateEncoding === undefined ? {} : { encoding: train.updateEncoding }),
+      ...(secure !== undefined
+        ? { encoding: 'masked' as const }
+        : train.updateEncoding === undefined
+          ? {}
+          : { encoding: train.updateEncoding }),
     };
     const jws = await signManifest(this.#o.key, manifest);
     const receipt = await this.#submitWithRetry(jws, manifest, bytes, deadline);
@@ -511,6 +581,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     );
     this.#trained.push({ runId: train.runId, round: train.round, at: Date.now() });
     this.emit('submitted', { receipt, manifest });
+  }
+
+  /** This worker's part in the round's secure aggregation, when the run asks for it. */
+  #joinSecAgg(train: SignedTrainInstruction): SecAggParticipant | undefined {
+    const { secureAggregation } = train;
+    if (secureAggregation === undefined) return undefined;
+    const participant = new SecAggParticipant({
+      key: this.#o.key,
+      train: { ...train, secureAggregation },
+      send: (step, message) => this.#sendSecAgg(train, step, message),
+    });
+    this.#secure.set(`${train.runId}/${train.round}`, participant);
+    return participant;
   }
 
   /**

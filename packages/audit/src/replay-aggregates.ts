@@ -18,6 +18,7 @@ import { decodeUpdate, sha256Hex, toCanonicalBytes, type Layout, type UpdateEnco
 import { dpMeanDelta } from '@silo/privacy';
 import { readBlobBytes, readWeightsBlob } from './blobs.js';
 import { privacyProblems } from './replay-privacy.js';
+import { replaySecureMean } from './replay-secagg.js';
 import {
   problem,
   problemFrom,
@@ -228,7 +229,8 @@ async function recompute(
   }
   const base = await readBlob(ctx, index, record.base, run.length, `base weights of round ${record.round}`);
   const updates: ClientUpdate[] = [];
-  for (const listed of record.updates) {
+  // Masked inputs say nothing alone: a secure round is replayed from their unmasked sum.
+  for (const listed of record.secureAggregation === undefined ? record.updates : []) {
     const what = `update blob aggregated by entry ${index}`;
     const encoding = ctx.updates.get(listed.index)?.encoding ?? 'float32';
     const delta = await readUpdateBlob(
@@ -241,7 +243,10 @@ async function recompute(
     );
     if (delta !== undefined) updates.push({ keyId: listed.keyId, numExamples: listed.numExamples, delta });
   }
-  if (base === undefined || updates.length !== record.updates.length) {
+  if (
+    base === undefined ||
+    (record.secureAggregation === undefined && updates.length !== record.updates.length)
+  ) {
     ctx.report.tally('recompute', [
       problem(index, 'ERR_NOT_FOUND', `cannot recompute round ${record.round}: blobs are missing or changed`),
     ]);
@@ -271,7 +276,17 @@ async function recompute(
         ctx.report.tally('blobs', []);
       }
     }
-    const result = strategy.aggregate(base, combinable(record, updates, noise), state);
+    const combined =
+      record.secureAggregation === undefined
+        ? combinable(record, updates, noise)
+        : [
+            {
+              keyId: 'secure-sum',
+              numExamples: record.totalExamples,
+              delta: await replaySecureMean(ctx.blobsDir, record, run.length, noise),
+            },
+          ];
+    const result = strategy.aggregate(base, combined, state);
     const digest = sha256Hex(toCanonicalBytes(result.weights));
     if (digest !== record.checkpoint) {
       throw new SiloError(
@@ -323,10 +338,12 @@ async function readUpdateBlob(
   entry: number,
   digest: string,
   layout: Layout,
-  encoding: UpdateEncoding,
+  encoding: UpdateEncoding | 'masked',
   what: string,
 ): Promise<Float32Array | undefined> {
   try {
+    if (encoding === 'masked')
+      throw new SiloError('ERR_BAD_MANIFEST', 'a masked input outside a secure round');
     const delta = decodeUpdate(await readBlobBytes(ctx.blobsDir, digest), layout, encoding);
     ctx.report.tally('blobs', []);
     return delta;

@@ -50,8 +50,8 @@ export interface UpdateState {
   readonly keyId: string;
   readonly updateDigest: string;
   readonly numExamples: number;
-  /** How its blob encodes the values. */
-  readonly encoding: UpdateEncoding;
+  /** How its blob encodes the values (`masked`: a secure-aggregation input). */
+  readonly encoding: UpdateEncoding | 'masked';
   /** True when its manifest verified against a key enrolled at the time. */
   readonly verified: boolean;
   /** Index of the aggregate that used it. */

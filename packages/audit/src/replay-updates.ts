@@ -91,15 +91,17 @@ function manifestProblems(
     );
   }
   const encoding = manifest.encoding ?? 'float32';
-  const raw = (run.run.config as { updateEncoding?: unknown }).updateEncoding ?? 'float32';
-  const declared = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  const config = run.run.config as { updateEncoding?: unknown; secureAggregation?: unknown };
+  const raw = config.updateEncoding ?? 'float32';
+  const declared =
+    config.secureAggregation !== undefined ? 'masked' : typeof raw === 'string' ? raw : JSON.stringify(raw);
   if (encoding !== declared) {
     found.push(
       problem(index, 'ERR_BAD_MANIFEST', `update is encoded as ${encoding}; the run declared ${declared}`),
     );
   }
   if (run.length !== undefined) {
-    const size = encodedSize(run.run.layout, encoding);
+    const size = encoding === 'masked' ? (run.length + 1) * 4 : encodedSize(run.run.layout, encoding);
     if (manifest.updateBytes !== size)
       found.push(
         problem(
@@ -141,11 +143,11 @@ function reuseProblems(ctx: ReplayContext, index: number, entry: UpdateEntry): P
 }
 
 /** The `encoding` an unverified manifest payload names, or float32. */
-function unverifiedEncoding(payload: string): UpdateEncoding {
+function unverifiedEncoding(payload: string): UpdateEncoding | 'masked' {
   try {
     const value = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { encoding?: unknown })
       .encoding;
-    return value === 'float16' || value === 'int8' ? value : 'float32';
+    return value === 'float16' || value === 'int8' || value === 'masked' ? value : 'float32';
   } catch {
     return 'float32';
   }

@@ -193,6 +193,26 @@ export const aggregateRecordSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Secure aggregation (SecAgg+) of the round: the updates listed are masked inputs, and the
+     * strategy took their unmasked mean. `survivors` are the workers whose masked inputs were
+     * summed, `dropped` those that shared keys but sent no input (their masks were removed);
+     * `revealed` is the blob of the adverts and reconstructed secrets unmasking used, from which
+     * an auditor redoes it.
+     */
+    secureAggregation: z
+      .object({
+        threshold: z.number().int().min(2),
+        neighbours: z.number().int().min(1),
+        cohort: z.number().int().positive(),
+        clipRange: z.number().positive(),
+        quantizationBits: z.number().int().min(1).max(31),
+        survivors: z.array(keyId),
+        dropped: z.array(keyId),
+        revealed: hex64,
+      })
+      .strict()
+      .optional(),
     closedAt: unixMs,
   })
   .strict();

@@ -47,8 +47,81 @@ export interface SignedTrainInstruction {
   updateEncoding?: 'float16' | 'int8';
   /** Differential privacy the worker must apply to its update; null when the run uses none. */
   privacy: InstructionPrivacy | null;
+  /** Secure aggregation the worker must take part in; absent when the run uses none. */
+  secureAggregation?: InstructionSecureAggregation;
   issuedAt: number;
 }
+
+/**
+ * A worker's part in the secure aggregation of a round (SecAgg+): it agrees keys with its
+ * `neighbours`, shares its secrets among them with `threshold`, and uploads its update clipped to
+ * ±`clipRange`, quantized to `quantizationBits` bits and masked. Its weight in the sum is
+ * min(1, examples ÷ `weightScale`), or 1 when `weightScale` is 0.
+ */
+export interface InstructionSecureAggregation {
+  neighbours: string[];
+  threshold: number;
+  clipRange: number;
+  quantizationBits: number;
+  weightScale: number;
+  /** The round's sampled workers, in order: the cohort the neighbour graph was drawn over. */
+  cohort: number;
+}
+
+/** What the coordinator signs in a secure-aggregation step for one worker. */
+export type SignedSecAggStep = {
+  v: 1;
+  kind: 'secagg';
+  keyId: string;
+  runId: string;
+  round: number;
+  issuedAt: number;
+} & (
+  | {
+      step: 'keys';
+      /** The signed advertisements (SecAggClaims, step 'advertise') of the worker's neighbours. */
+      adverts: { protected: string; payload: string; signature: string }[];
+    }
+  | {
+      step: 'shares';
+      /** Key shares encrypted to this worker by its neighbours. */
+      shares: { from: string; to: string; ciphertext: string }[];
+    }
+  | {
+      step: 'unmask';
+      survivors: string[];
+      dropped: string[];
+    }
+);
+
+/** The context a round's secure-aggregation keys and masks are bound to (HKDF salt, AEAD data). */
+export function secAggContext(runId: string, round: number): string {
+  return `silo/${runId}/${round}`;
+}
+
+/** The JWS `typ` of a worker's secure-aggregation message. */
+export const SECAGG_TYP = 'silo-secagg+jws';
+
+/** What a worker signs at each step of secure aggregation. */
+export type SecAggClaims = {
+  runId: string;
+  round: number;
+  keyId: string;
+  /** The round's nonce for this worker, from its train instruction. */
+  nonce: string;
+  issuedAt: number;
+} & (
+  | {
+      step: 'advertise';
+      /** The worker's Ed25519 public JWK, so neighbours can check this advert without the coordinator. */
+      jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string };
+      /** base64url raw X25519 public keys: for encrypting shares, and for pairwise masks. */
+      cPk: string;
+      sPk: string;
+    }
+  | { step: 'shares'; shares: { from: string; to: string; ciphertext: string }[] }
+  | { step: 'reveal'; reveals: { of: string; kind: 'self' | 'mask'; share: string }[] }
+);
 
 /**
  * DP-FedAvg settings of a round, as a worker applies them: it clips its delta to `clipNorm`

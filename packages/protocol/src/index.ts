@@ -35,6 +35,9 @@ export {
   type IChallengeRequest,
   type DeclineRequest,
   type IDeclineRequest,
+  type SecAggMessage,
+  type ISecAggMessage,
+  type SecAggStep,
 } from './service.js';
 export {
   toServiceError,
@@ -50,6 +53,8 @@ export {
   INSTRUCTION_TYP,
   DECLINE_TYP,
   EVALUATION_TYP,
+  SECAGG_TYP,
+  secAggContext,
   UPDATE_MANIFEST_WINDOW_MS,
   type JoinProofClaims,
   type SignedTrainInstruction,
@@ -57,4 +62,7 @@ export {
   type DeclineClaims,
   type EvaluationClaims,
   type SignedEvaluateInstruction,
+  type InstructionSecureAggregation,
+  type SignedSecAggStep,
+  type SecAggClaims,
 } from './constants.js';

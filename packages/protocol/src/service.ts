@@ -31,6 +31,9 @@ export type IChallenge = silo.v1.IChallenge;
 export type IChallengeRequest = silo.v1.IChallengeRequest;
 export type DeclineRequest = silo.v1.DeclineRequest;
 export type IDeclineRequest = silo.v1.IDeclineRequest;
+export type SecAggMessage = silo.v1.SecAggMessage;
+export type ISecAggMessage = silo.v1.ISecAggMessage;
+export type SecAggStep = silo.v1.SecAggStep;
 export type LedgerReceipt = silo.v1.LedgerReceipt;
 export type IReceiptRequest = silo.v1.IReceiptRequest;
 export type ILedgerReceipt = silo.v1.ILedgerReceipt;
@@ -128,6 +131,7 @@ export const federationService = {
   getReceipt: method('GetReceipt', pb.ReceiptRequest, pb.LedgerReceipt, false, false),
   getChallenge: method('GetChallenge', pb.ChallengeRequest, pb.Challenge, false, false),
   decline: method('Decline', pb.DeclineRequest, pb.Ack, false, false),
+  submitSecAgg: method('SubmitSecAgg', pb.SecAggMessage, pb.Ack, false, false),
 } as const;
 
 /** Handlers a coordinator implements. */
@@ -139,6 +143,7 @@ export interface FederationHandlers extends grpc.UntypedServiceImplementation {
   getReceipt: grpc.handleUnaryCall<ReceiptRequest, ILedgerReceipt>;
   getChallenge: grpc.handleUnaryCall<ChallengeRequest, IChallenge>;
   decline: grpc.handleUnaryCall<DeclineRequest, silo.v1.IAck>;
+  submitSecAgg: grpc.handleUnaryCall<SecAggMessage, silo.v1.IAck>;
 }
 
 type UntypedUnary = grpc.handleUnaryCall<unknown, unknown>;
@@ -201,6 +206,11 @@ export interface FederationClient extends grpc.Client {
   ): grpc.ClientUnaryCall;
   decline(
     request: IDeclineRequest,
+    options: grpc.CallOptions,
+    callback: (err: grpc.ServiceError | null, ack?: Ack) => void,
+  ): grpc.ClientUnaryCall;
+  submitSecAgg(
+    request: ISecAggMessage,
     options: grpc.CallOptions,
     callback: (err: grpc.ServiceError | null, ack?: Ack) => void,
   ): grpc.ClientUnaryCall;

@@ -32,9 +32,10 @@ export interface UpdateManifest {
   issuedAt: number;
   /**
    * How the update's bytes encode its values (`float16`, `int8`); absent for the canonical
-   * float32 bytes. The digest and length are of the encoded bytes.
+   * float32 bytes; `masked` for a secure-aggregation input (little-endian uint32 words: the
+   * quantized update and its weight, masked). The digest and length are of the encoded bytes.
    */
-  encoding?: 'float16' | 'int8';
+  encoding?: 'float16' | 'int8' | 'masked';
 }
 
 /** JWS `typ` of an update manifest, so a manifest cannot be passed off as another signed object. */
@@ -132,7 +133,7 @@ const MANIFEST_FIELDS: ReadonlyArray<[keyof UpdateManifest, FieldCheck]> = [
   ['issuedAt', nonNegativeInteger],
 ];
 const ENCODING_CHECK: FieldCheck = (v) =>
-  v === 'float16' || v === 'int8' ? undefined : "'float16' or 'int8'";
+  v === 'float16' || v === 'int8' || v === 'masked' ? undefined : "'float16', 'int8' or 'masked'";
 const MANIFEST_FIELD_NAMES = new Set<string>([...MANIFEST_FIELDS.map(([name]) => name), 'encoding']);
 
 /**

@@ -32,6 +32,8 @@ function describeRecord(r: EgressRecord): string {
       return `key ${short(r.keyId)} name ${r.name} backend ${r.backend} examples ${r.numExamples} proof ${short(r.proofDigest)}`;
     case 'challenge-request':
       return `key ${short(r.keyId)}`;
+    case 'secagg':
+      return `run ${r.runId} round ${r.round} secure aggregation ${r.step}`;
     case 'decline':
       return `${r.runId} round ${r.round}: ${r.code} ${r.reason}`;
     case 'fetch-model':

@@ -21,6 +21,8 @@ export namespace silo {
             public getReceipt(request: silo.v1.IReceiptRequest): Promise<silo.v1.LedgerReceipt>;
             public decline(request: silo.v1.IDeclineRequest, callback: silo.v1.Federation.DeclineCallback): void;
             public decline(request: silo.v1.IDeclineRequest): Promise<silo.v1.Ack>;
+            public submitSecAgg(request: silo.v1.ISecAggMessage, callback: silo.v1.Federation.SubmitSecAggCallback): void;
+            public submitSecAgg(request: silo.v1.ISecAggMessage): Promise<silo.v1.Ack>;
         }
 
         namespace Federation {
@@ -38,6 +40,8 @@ export namespace silo {
             type GetReceiptCallback = (error: (Error|null), response?: silo.v1.LedgerReceipt) => void;
 
             type DeclineCallback = (error: (Error|null), response?: silo.v1.Ack) => void;
+
+            type SubmitSecAggCallback = (error: (Error|null), response?: silo.v1.Ack) => void;
         }
 
         interface IChallengeRequest {
@@ -123,6 +127,7 @@ export namespace silo {
             train?: (silo.v1.ITrainInstruction|null);
             evaluate?: (silo.v1.IEvaluateInstruction|null);
             ping?: (silo.v1.IPing|null);
+            secagg?: (silo.v1.ISecAggStep|null);
             signature?: (silo.v1.IFlattenedJws|null);
         }
 
@@ -131,8 +136,9 @@ export namespace silo {
             public train?: (silo.v1.ITrainInstruction|null);
             public evaluate?: (silo.v1.IEvaluateInstruction|null);
             public ping?: (silo.v1.IPing|null);
+            public secagg?: (silo.v1.ISecAggStep|null);
             public signature?: (silo.v1.IFlattenedJws|null);
-            public kind?: ("train"|"evaluate"|"ping");
+            public kind?: ("train"|"evaluate"|"ping"|"secagg");
             public static create(properties?: silo.v1.IInstruction): silo.v1.Instruction;
             public static encode(m: silo.v1.IInstruction, w?: $protobuf.Writer): $protobuf.Writer;
             public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): silo.v1.Instruction;
@@ -215,6 +221,38 @@ export namespace silo {
             public static create(properties?: silo.v1.IEvaluateInstruction): silo.v1.EvaluateInstruction;
             public static encode(m: silo.v1.IEvaluateInstruction, w?: $protobuf.Writer): $protobuf.Writer;
             public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): silo.v1.EvaluateInstruction;
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        interface ISecAggStep {
+            runId?: (string|null);
+            round?: (number|null);
+            keyId?: (string|null);
+            step?: (string|null);
+        }
+
+        class SecAggStep implements ISecAggStep {
+            constructor(p?: silo.v1.ISecAggStep);
+            public runId: string;
+            public round: number;
+            public keyId: string;
+            public step: string;
+            public static create(properties?: silo.v1.ISecAggStep): silo.v1.SecAggStep;
+            public static encode(m: silo.v1.ISecAggStep, w?: $protobuf.Writer): $protobuf.Writer;
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): silo.v1.SecAggStep;
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        interface ISecAggMessage {
+            message?: (silo.v1.IFlattenedJws|null);
+        }
+
+        class SecAggMessage implements ISecAggMessage {
+            constructor(p?: silo.v1.ISecAggMessage);
+            public message?: (silo.v1.IFlattenedJws|null);
+            public static create(properties?: silo.v1.ISecAggMessage): silo.v1.SecAggMessage;
+            public static encode(m: silo.v1.ISecAggMessage, w?: $protobuf.Writer): $protobuf.Writer;
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): silo.v1.SecAggMessage;
             public static getTypeUrl(typeUrlPrefix?: string): string;
         }
 

@@ -288,6 +288,39 @@ export const silo = $root.silo = (() => {
              * @variation 2
              */
 
+            /**
+             * Callback as used by {@link silo.v1.Federation#submitSecAgg}.
+             * @memberof silo.v1.Federation
+             * @typedef SubmitSecAggCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {silo.v1.Ack} [response] Ack
+             */
+
+            /**
+             * Calls SubmitSecAgg.
+             * @function submitSecAgg
+             * @memberof silo.v1.Federation
+             * @instance
+             * @param {silo.v1.ISecAggMessage} request SecAggMessage message or plain object
+             * @param {silo.v1.Federation.SubmitSecAggCallback} callback Node-style callback called with the error, if any, and Ack
+             * @returns {undefined}
+             * @variation 1
+             */
+            Object.defineProperty(Federation.prototype.submitSecAgg = function submitSecAgg(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, submitSecAgg, $root.silo.v1.SecAggMessage, $root.silo.v1.Ack, request, callback);
+            }, "name", { value: "SubmitSecAgg" });
+
+            /**
+             * Calls SubmitSecAgg.
+             * @function submitSecAgg
+             * @memberof silo.v1.Federation
+             * @instance
+             * @param {silo.v1.ISecAggMessage} request SecAggMessage message or plain object
+             * @returns {Promise<silo.v1.Ack>} Promise
+             * @variation 2
+             */
+
             return Federation;
         })();
 
@@ -1075,6 +1108,7 @@ export const silo = $root.silo = (() => {
              * @property {silo.v1.ITrainInstruction|null} [train] Instruction train
              * @property {silo.v1.IEvaluateInstruction|null} [evaluate] Instruction evaluate
              * @property {silo.v1.IPing|null} [ping] Instruction ping
+             * @property {silo.v1.ISecAggStep|null} [secagg] Instruction secagg
              * @property {silo.v1.IFlattenedJws|null} [signature] Instruction signature
              */
 
@@ -1118,6 +1152,14 @@ export const silo = $root.silo = (() => {
             Instruction.prototype.ping = null;
 
             /**
+             * Instruction secagg.
+             * @member {silo.v1.ISecAggStep|null|undefined} secagg
+             * @memberof silo.v1.Instruction
+             * @instance
+             */
+            Instruction.prototype.secagg = null;
+
+            /**
              * Instruction signature.
              * @member {silo.v1.IFlattenedJws|null|undefined} signature
              * @memberof silo.v1.Instruction
@@ -1130,12 +1172,12 @@ export const silo = $root.silo = (() => {
 
             /**
              * Instruction kind.
-             * @member {"train"|"evaluate"|"ping"|undefined} kind
+             * @member {"train"|"evaluate"|"ping"|"secagg"|undefined} kind
              * @memberof silo.v1.Instruction
              * @instance
              */
             Object.defineProperty(Instruction.prototype, "kind", {
-                get: $util.oneOfGetter($oneOfFields = ["train", "evaluate", "ping"]),
+                get: $util.oneOfGetter($oneOfFields = ["train", "evaluate", "ping", "secagg"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -1175,6 +1217,8 @@ export const silo = $root.silo = (() => {
                     $root.silo.v1.Ping.encode(m.ping, w.uint32(26).fork(), q + 1).ldelim();
                 if (m.signature != null && Object.hasOwnProperty.call(m, "signature"))
                     $root.silo.v1.FlattenedJws.encode(m.signature, w.uint32(34).fork(), q + 1).ldelim();
+                if (m.secagg != null && Object.hasOwnProperty.call(m, "secagg"))
+                    $root.silo.v1.SecAggStep.encode(m.secagg, w.uint32(42).fork(), q + 1).ldelim();
                 return w;
             };
 
@@ -1222,6 +1266,10 @@ export const silo = $root.silo = (() => {
                         }
                     case 3: {
                             m.ping = $root.silo.v1.Ping.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    case 5: {
+                            m.secagg = $root.silo.v1.SecAggStep.decode(r, r.uint32(), undefined, n + 1);
                             break;
                         }
                     case 4: {
@@ -1959,6 +2007,319 @@ export const silo = $root.silo = (() => {
             };
 
             return EvaluateInstruction;
+        })();
+
+        v1.SecAggStep = (function() {
+
+            /**
+             * Properties of a SecAggStep.
+             * @memberof silo.v1
+             * @interface ISecAggStep
+             * @property {string|null} [runId] SecAggStep runId
+             * @property {number|null} [round] SecAggStep round
+             * @property {string|null} [keyId] SecAggStep keyId
+             * @property {string|null} [step] SecAggStep step
+             */
+
+            /**
+             * Constructs a new SecAggStep.
+             * @memberof silo.v1
+             * @classdesc Represents a SecAggStep.
+             * @implements ISecAggStep
+             * @constructor
+             * @param {silo.v1.ISecAggStep=} [p] Properties to set
+             */
+            function SecAggStep(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * SecAggStep runId.
+             * @member {string} runId
+             * @memberof silo.v1.SecAggStep
+             * @instance
+             */
+            SecAggStep.prototype.runId = "";
+
+            /**
+             * SecAggStep round.
+             * @member {number} round
+             * @memberof silo.v1.SecAggStep
+             * @instance
+             */
+            SecAggStep.prototype.round = 0;
+
+            /**
+             * SecAggStep keyId.
+             * @member {string} keyId
+             * @memberof silo.v1.SecAggStep
+             * @instance
+             */
+            SecAggStep.prototype.keyId = "";
+
+            /**
+             * SecAggStep step.
+             * @member {string} step
+             * @memberof silo.v1.SecAggStep
+             * @instance
+             */
+            SecAggStep.prototype.step = "";
+
+            /**
+             * Creates a new SecAggStep instance using the specified properties.
+             * @function create
+             * @memberof silo.v1.SecAggStep
+             * @static
+             * @param {silo.v1.ISecAggStep=} [properties] Properties to set
+             * @returns {silo.v1.SecAggStep} SecAggStep instance
+             */
+            SecAggStep.create = function create(properties) {
+                return new SecAggStep(properties);
+            };
+
+            /**
+             * Encodes the specified SecAggStep message. Does not implicitly {@link silo.v1.SecAggStep.verify|verify} messages.
+             * @function encode
+             * @memberof silo.v1.SecAggStep
+             * @static
+             * @param {silo.v1.ISecAggStep} m SecAggStep message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SecAggStep.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.runId != null && Object.hasOwnProperty.call(m, "runId"))
+                    w.uint32(10).string(m.runId);
+                if (m.round != null && Object.hasOwnProperty.call(m, "round"))
+                    w.uint32(16).uint32(m.round);
+                if (m.keyId != null && Object.hasOwnProperty.call(m, "keyId"))
+                    w.uint32(26).string(m.keyId);
+                if (m.step != null && Object.hasOwnProperty.call(m, "step"))
+                    w.uint32(34).string(m.step);
+                return w;
+            };
+
+            /**
+             * Decodes a SecAggStep message from the specified reader or buffer.
+             * @function decode
+             * @memberof silo.v1.SecAggStep
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {silo.v1.SecAggStep} SecAggStep
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SecAggStep.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.silo.v1.SecAggStep();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.runId = r.string();
+                            break;
+                        }
+                    case 2: {
+                            m.round = r.uint32();
+                            break;
+                        }
+                    case 3: {
+                            m.keyId = r.string();
+                            break;
+                        }
+                    case 4: {
+                            m.step = r.string();
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Gets the default type url for SecAggStep
+             * @function getTypeUrl
+             * @memberof silo.v1.SecAggStep
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            SecAggStep.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/silo.v1.SecAggStep";
+            };
+
+            return SecAggStep;
+        })();
+
+        v1.SecAggMessage = (function() {
+
+            /**
+             * Properties of a SecAggMessage.
+             * @memberof silo.v1
+             * @interface ISecAggMessage
+             * @property {silo.v1.IFlattenedJws|null} [message] SecAggMessage message
+             */
+
+            /**
+             * Constructs a new SecAggMessage.
+             * @memberof silo.v1
+             * @classdesc Represents a SecAggMessage.
+             * @implements ISecAggMessage
+             * @constructor
+             * @param {silo.v1.ISecAggMessage=} [p] Properties to set
+             */
+            function SecAggMessage(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * SecAggMessage message.
+             * @member {silo.v1.IFlattenedJws|null|undefined} message
+             * @memberof silo.v1.SecAggMessage
+             * @instance
+             */
+            SecAggMessage.prototype.message = null;
+
+            /**
+             * Creates a new SecAggMessage instance using the specified properties.
+             * @function create
+             * @memberof silo.v1.SecAggMessage
+             * @static
+             * @param {silo.v1.ISecAggMessage=} [properties] Properties to set
+             * @returns {silo.v1.SecAggMessage} SecAggMessage instance
+             */
+            SecAggMessage.create = function create(properties) {
+                return new SecAggMessage(properties);
+            };
+
+            /**
+             * Encodes the specified SecAggMessage message. Does not implicitly {@link silo.v1.SecAggMessage.verify|verify} messages.
+             * @function encode
+             * @memberof silo.v1.SecAggMessage
+             * @static
+             * @param {silo.v1.ISecAggMessage} m SecAggMessage message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SecAggMessage.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.message != null && Object.hasOwnProperty.call(m, "message"))
+                    $root.silo.v1.FlattenedJws.encode(m.message, w.uint32(10).fork(), q + 1).ldelim();
+                return w;
+            };
+
+            /**
+             * Decodes a SecAggMessage message from the specified reader or buffer.
+             * @function decode
+             * @memberof silo.v1.SecAggMessage
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {silo.v1.SecAggMessage} SecAggMessage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SecAggMessage.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.silo.v1.SecAggMessage();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.message = $root.silo.v1.FlattenedJws.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Gets the default type url for SecAggMessage
+             * @function getTypeUrl
+             * @memberof silo.v1.SecAggMessage
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            SecAggMessage.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/silo.v1.SecAggMessage";
+            };
+
+            return SecAggMessage;
         })();
 
         v1.Ping = (function() {

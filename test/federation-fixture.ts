@@ -1,0 +1,86 @@
+import * as grpc from '@grpc/grpc-js';
+import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
+import { loadMnist, partition, subset } from '@silo/data';
+import { initBackend } from '@silo/model';
+import type { SigningKey } from '@silo/signing';
+import { Trainer, Worker, type Policy } from '@silo/worker';
+import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+
+/** A coordinator and its workers on this machine, each worker with an IID share of MNIST. */
+export interface Federation {
+  coordinator: Coordinator;
+  workers: Worker[];
+  keys: SigningKey[];
+  trainers: Trainer[];
+  /** Stops everything and removes the Redis keys and files. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link startFederation}. */
+export interface FederationOptions {
+  names: readonly string[];
+  /** Each worker's trainer, given its data; default a plain {@link Trainer}. */
+  trainer?: (data: ConstructorParameters<typeof Trainer>[0], name: string) => Trainer;
+  policies?: Partial<Record<string, Policy>>;
+  trainSize?: number;
+}
+
+/** Starts a coordinator (plain gRPC, its own Redis prefix) and joins the named workers to it. */
+export async function startFederation(options: FederationOptions): Promise<Federation> {
+  await initBackend();
+  const prefix = uniquePrefix();
+  const { dir, cleanup } = await tempDir();
+  const made = await Promise.all(options.names.map((name) => makeKey(dir, name)));
+  const keys = made.map((m) => m.key);
+  const config: CoordinatorConfig = {
+    grpc: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: 0 },
+    redisUrl: REDIS_URL,
+    prefix,
+    dataDir: dir,
+    insecure: true,
+    apiToken: 'fixture-token-0123456789',
+    ledgerName: 'silo-fixture',
+    workers: options.names.map((name, i) => ({ name, org: 'test', publicKeyFile: made[i]!.publicPath })),
+    chunkBytes: 256 * 1024,
+    maxUpdateBytes: 64 * 1024 * 1024,
+    pingIntervalMs: 5_000,
+  };
+  const coordinator = await Coordinator.start({ config, logger: quietLogger });
+  const { train } = loadMnist({ trainSize: options.trainSize ?? 300, testSize: 100, seed: 2 });
+  const parts = partition(train, options.names.length, { kind: 'iid' }, 2);
+  const trainers: Trainer[] = [];
+  const workers = options.names.map((name, i) => {
+    const data = subset(train, parts[i]!);
+    const trainer = options.trainer?.(data, name) ?? new Trainer(data);
+    trainers.push(trainer);
+    const policy = options.policies?.[name];
+    return new Worker({
+      coordinator: coordinator.grpcAddress,
+      credentials: grpc.credentials.createInsecure(),
+      name,
+      key: keys[i]!,
+      trainer,
+      backend: 'test',
+      logger: quietLogger,
+      initialDelayMs: 50,
+      maxDelayMs: 500,
+      ...(policy === undefined ? {} : { policy }),
+    });
+  });
+  const joined = Promise.all(workers.map((w) => nextEvent(w, 'joined')));
+  for (const w of workers) w.start();
+  await joined;
+  return {
+    coordinator,
+    workers,
+    keys,
+    trainers,
+    async close() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await coordinator.close();
+      await cleanRedis(prefix);
+      await cleanup();
+    },
+  };
+}
