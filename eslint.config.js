@@ -28,4 +28,9 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The dashboard's scripts run in the browser, served as they are by the coordinator.
+    files: ['coordinator/dashboard/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
 );

@@ -14,6 +14,7 @@ import { toCanonicalBytes } from '@silo/tensors';
 import { DiskBlobStore } from './blob-store.js';
 import { loadCoordinatorKey, type CoordinatorKey } from './coordinator-key.js';
 import { controlPlaneAuthenticator, type Role } from './control-tokens.js';
+import { withDashboard } from './dashboard.js';
 import { addLedgerRoutes } from './ledger-api.js';
 import { addTokenRoutes } from './token-api.js';
 import { runEndedEntry, runEntry } from './ledger-entries.js';
@@ -30,6 +31,8 @@ import { FederationService } from './federation-service.js';
 import { HttpApi } from './http-api.js';
 import { SecureAggregation } from './secagg.js';
 import { RoundEngine, type RoundEvents } from './rounds.js';
+import { RunEventHub, addRunEventRoutes } from './run-events.js';
+import { addWorkerActivityRoute } from './worker-activity.js';
 import { RoundScheduler } from './scheduler.js';
 import { StateStore, type RoundSummary, type RunRecord } from './state.js';
 import { federationServerCredentials } from './tls.js';
@@ -217,7 +220,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
         (err, port) => (err === null ? resolve(port) : reject(err)),
       );
     });
-    this.#httpServer = createServer(this.#api().listener);
+    this.#httpServer = createServer(withDashboard(this.#api().listener, this.logger));
     const http = this.#httpServer;
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -402,6 +405,9 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     });
     const api = new HttpApi(authenticate, this.logger);
     addLedgerRoutes(api, () => this.ledger, this.#blobs);
+    // The dashboard's live feed and worker table; the rest of what it shows comes from the routes below.
+    addRunEventRoutes(api, { state: this.state, hub: new RunEventHub(this), roles: runReaders });
+    addWorkerActivityRoute(api, this.state, modelTeam);
     return addTokenRoutes(api, this.key.signing, this.config.ledgerName, this.logger)
       .route('POST', '/v1/runs', modelTeam, async ({ body }) => {
         const run = await this.createRun(body);

@@ -11,10 +11,11 @@ export interface ApiRequest {
   principal: Principal;
 }
 
-/** What a route handler returns: JSON, or raw bytes with headers. */
+/** What a route handler returns: JSON, raw bytes with headers, or a body written over time. */
 export type ApiResponse =
   | { status?: number; json: unknown }
-  | { status?: number; bytes: Uint8Array; headers: Record<string, string> };
+  | { status?: number; bytes: Uint8Array; headers: Record<string, string> }
+  | StreamResponse;
 
 type Handler = (request: ApiRequest) => Promise<ApiResponse>;
 
@@ -82,7 +83,8 @@ export class HttpApi {
       const params = Object.fromEntries(route.names.map((name, i) => [name, match[i + 1] ?? '']));
       const body = req.method === 'POST' ? await readJson(req) : undefined;
       const response = await route.handler({ params, query: url.searchParams, body, principal });
-      if ('json' in response) send(res, response.status ?? 200, response.json);
+      if ('stream' in response) await sendStream(res, response);
+      else if ('json' in response) send(res, response.status ?? 200, response.json);
       else {
         res.writeHead(response.status ?? 200, {
           ...response.headers,
@@ -147,4 +149,31 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch (err) {
     throw new SiloError('ERR_BAD_INPUT', 'request body is not valid JSON', { cause: err });
   }
+}
+
+// Streaming responses (server-sent events). Kept apart from the JSON router above: a handler
+// that returns `stream` gets the response's headers sent at once and then writes the body
+// until it resolves or the client goes away.
+
+/** A response whose body is written over time, such as a `text/event-stream`. */
+export interface StreamResponse {
+  status?: number;
+  headers: Record<string, string>;
+  /**
+   * Writes the body. `write` returns false when the client has gone, or is not reading fast
+   * enough (the text is then buffered all the same; the writer decides whether to wait or give
+   * up). `closed` aborts when the client disconnects; the response ends when the promise settles.
+   */
+  stream(write: (text: string) => boolean, closed: AbortSignal): Promise<void>;
+}
+
+async function sendStream(res: ServerResponse, response: StreamResponse): Promise<void> {
+  const closed = new AbortController();
+  res.once('close', () => closed.abort());
+  res.writeHead(response.status ?? 200, response.headers);
+  res.flushHeaders();
+  // On a failure the router's error handler destroys the connection, so the client sees the
+  // stream break rather than end.
+  await response.stream((text) => !res.destroyed && res.write(text), closed.signal);
+  if (!res.writableEnded && !res.destroyed) res.end();
 }
