@@ -193,6 +193,22 @@ describe('secure aggregation in a federated run', () => {
     await refused;
   });
 
+  it('composes with differential privacy: central noise after unmasking, or each worker noising before masking', async () => {
+    for (const mode of ['central', 'local'] as const) {
+      const { records } = await runToEnd({
+        secureAggregation: { ...SECURE, clipRange: 4 },
+        privacy: { clipNorm: 1, noiseMultiplier: 0.5, delta: 1e-5, mode },
+      });
+      const [record] = records;
+      expect(record!.secureAggregation!.survivors).toHaveLength(NAMES.length);
+      expect(record!.privacy).toMatchObject({ mode, denominator: NAMES.length });
+      expect(record!.privacy!.noise === null).toBe(mode === 'local');
+    }
+    const report = await audit();
+    expect(report.problems).toEqual([]);
+    expect(report.checks.find((c) => c.name === 'privacy')?.passed).toBeGreaterThanOrEqual(2);
+  });
+
   it('refuses runs secure aggregation cannot serve, saying why', async () => {
     const refusals: [Record<string, unknown>, RegExp][] = [
       [

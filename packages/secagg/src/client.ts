@@ -163,7 +163,7 @@ export class SecAggClient {
     const masked = new Uint32Array(input);
     applyMask(masked, seed, 1);
     for (const peer of [...held.keys()].sort()) {
-      void peer;
+      applyMask(masked, this.#pairSeed(peer), this.keyId < peer ? 1 : -1);
     }
     return masked;
   }

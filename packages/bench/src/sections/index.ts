@@ -7,6 +7,7 @@ import { ledgerSection } from './ledger.js';
 import { privacySection } from './privacy.js';
 import { robustnessSection } from './robustness.js';
 import { roundsSection } from './rounds.js';
+import { secaggSection } from './secagg.js';
 import { signingSection } from './signing.js';
 import { simulationSection } from './simulation.js';
 import { trainingSection } from './training.js';
@@ -26,5 +27,6 @@ export const SECTIONS: readonly Section[] = [
   trainingSection,
   compressionSection,
   roundsSection,
+  secaggSection,
   simulationSection,
 ];

@@ -21,6 +21,7 @@ import {
   parseAdversary,
   processCount,
   quorumAndPrivacy,
+  secureAggregationOf,
   sampleSize,
   type SimulationChoices,
 } from '../simulation/options.js';
@@ -227,6 +228,7 @@ export async function simulate(options: SimulateOptions): Promise<RunView> {
       minWorkers: options.workers,
       strategy: adversary.strategy,
       ...quorumAndPrivacy(options),
+      ...secureAggregationOf(options),
       ...(options.encoding === undefined ? {} : { updateEncoding: options.encoding }),
       ...(options.federatedEval === undefined
         ? {}
@@ -479,6 +481,26 @@ export function simulateCommand(program: Command): void {
     .option('--dp-delta <δ>', 'differential privacy: target δ (default 1e-5)', Number)
     .option('--dp-mode <mode>', 'differential privacy: central (coordinator adds the noise) or local')
     .option('--dp-max-epsilon <ε>', 'differential privacy: complete the run before ε would pass this', Number)
+    .option(
+      '--secure-agg',
+      'secure aggregation (SecAgg+): the coordinator sees only the sum of masked updates',
+    )
+    .option(
+      '--secure-clip <c>',
+      'secure aggregation: clip each update value to ±c before quantizing (default 1)',
+      Number,
+    )
+    .option('--secure-bits <b>', 'secure aggregation: bits of fixed point per value (default 16)', Number)
+    .option(
+      '--secure-neighbours <k>',
+      'secure aggregation: neighbours per worker (default ~3·log2 n, even)',
+      Number,
+    )
+    .option(
+      '--secure-threshold <t>',
+      'secure aggregation: shares that recover a secret (default ⌊k/2⌋ + 1)',
+      Number,
+    )
     .action(async (options: SimulateOptions) => {
       await simulate(options);
     });

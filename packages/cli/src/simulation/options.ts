@@ -21,6 +21,12 @@ export interface SimulationChoices {
   dpDelta?: number;
   dpMode?: string;
   dpMaxEpsilon?: number;
+  /** Secure aggregation: on, and its clip range, bits, neighbours and threshold. */
+  secureAgg?: boolean;
+  secureClip?: number;
+  secureBits?: number;
+  secureNeighbours?: number;
+  secureThreshold?: number;
 }
 
 /** The attack and strategy of a simulation, checked before anything starts. */
@@ -103,6 +109,30 @@ export function quorumAndPrivacy(options: SimulationChoices): Record<string, unk
       delta: options.dpDelta ?? 1e-5,
       mode: options.dpMode ?? 'central',
       ...(options.dpMaxEpsilon === undefined ? {} : { maxEpsilon: options.dpMaxEpsilon }),
+    },
+  };
+}
+
+/**
+ * The run's `secureAggregation` from `--secure-agg` and `--secure-*`; nothing without
+ * `--secure-agg`. The coordinator checks the parameters against the run's size.
+ *
+ * @throws SiloError `ERR_BAD_CONFIG` when a `--secure-*` setting is given without `--secure-agg`.
+ */
+export function secureAggregationOf(options: SimulationChoices): Record<string, unknown> {
+  const { secureClip, secureBits, secureNeighbours, secureThreshold } = options;
+  const any = [secureClip, secureBits, secureNeighbours, secureThreshold].some((v) => v !== undefined);
+  if (options.secureAgg !== true) {
+    if (any)
+      throw new SiloError('ERR_BAD_CONFIG', '--secure-clip/-bits/-neighbours/-threshold need --secure-agg');
+    return {};
+  }
+  return {
+    secureAggregation: {
+      clipRange: secureClip ?? 1,
+      ...(secureBits === undefined ? {} : { quantizationBits: secureBits }),
+      ...(secureNeighbours === undefined ? {} : { neighbours: secureNeighbours }),
+      ...(secureThreshold === undefined ? {} : { threshold: secureThreshold }),
     },
   };
 }
