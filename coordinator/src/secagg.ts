@@ -23,6 +23,7 @@ import {
   type Reveal,
   type SecAggParams,
 } from '@silo/secagg';
+import type { RevealedSecrets } from '@silo/ledger';
 import { keyIdOf, verifySigned, type FlattenedJws, type PublicJwk, type SigningKey } from '@silo/signing';
 import type { BlobStore } from './blob-store.js';
 import type { RunConfig } from './config.js';
@@ -63,25 +64,6 @@ export interface SecureSum {
   threshold: number;
   neighbours: number;
   cohort: number;
-}
-
-/** What an auditor needs to redo the unmasking of a round, stored as a blob. */
-export interface RevealedSecrets {
-  v: 1;
-  context: string;
-  params: SecAggParams;
-  neighbours: number;
-  graphSeed: string;
-  cohort: string[];
-  survivors: string[];
-  dropped: string[];
-  /** Signed advertisements of the workers that shared keys. */
-  adverts: FlattenedJws[];
-  /** base64url secrets: self-mask seeds of survivors, mask keys of the dropped. */
-  self: Record<string, string>;
-  mask: Record<string, string>;
-  /** How the mean was formed: by the unmasked weight, or by a fixed DP denominator. */
-  denominator: number | null;
 }
 
 /** Options for {@link SecureAggregation}. */

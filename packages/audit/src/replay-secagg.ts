@@ -1,32 +1,9 @@
 import { SiloError } from '@silo/common';
-import type { AggregateRecord } from '@silo/ledger';
+import type { AggregateRecord, RevealedSecrets } from '@silo/ledger';
 import { SECAGG_TYP, type SecAggClaims } from '@silo/protocol';
-import {
-  addInto,
-  neighbourGraph,
-  secureMean,
-  unmaskSum,
-  type Advertisement,
-  type SecAggParams,
-} from '@silo/secagg';
+import { addInto, neighbourGraph, secureMean, unmaskSum, type Advertisement } from '@silo/secagg';
 import { keyIdOf, verifySigned, type FlattenedJws, type PublicJwk } from '@silo/signing';
 import { readBlobBytes } from './blobs.js';
-
-/** The blob a securely aggregated round's record names in `revealed`, as the coordinator wrote it. */
-interface RevealedSecrets {
-  v: 1;
-  context: string;
-  params: SecAggParams;
-  neighbours: number;
-  graphSeed: string;
-  cohort: string[];
-  survivors: string[];
-  dropped: string[];
-  adverts: FlattenedJws[];
-  self: Record<string, string>;
-  mask: Record<string, string>;
-  denominator: number | null;
-}
 
 /**
  * Redoes the unmasking of a securely aggregated round from its masked inputs and the secrets the

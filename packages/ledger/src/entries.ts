@@ -260,6 +260,30 @@ export type RejectionEntry = z.infer<typeof rejectionEntrySchema>;
 export type DeclinedEntry = z.infer<typeof declinedEntrySchema>;
 export type EvaluationEntry = z.infer<typeof evaluationEntrySchema>;
 export type AggregateRecord = z.infer<typeof aggregateRecordSchema>;
+
+/**
+ * The blob an aggregate record's `secureAggregation.revealed` names: what the coordinator unmasked
+ * a round's sum with, so an auditor can redo it. It reveals nothing beyond the sum.
+ */
+export interface RevealedSecrets {
+  v: 1;
+  /** The session context keys and masks were bound to. */
+  context: string;
+  params: { threshold: number; clipRange: number; quantizationBits: number };
+  neighbours: number;
+  /** Hex seed of the neighbour graph over `cohort`. */
+  graphSeed: string;
+  cohort: string[];
+  survivors: string[];
+  dropped: string[];
+  /** The signed advertisements of the workers that shared keys. */
+  adverts: { protected: string; payload: string; signature: string }[];
+  /** base64url secrets: self-mask seeds of survivors, mask keys of the dropped. */
+  self: Record<string, string>;
+  mask: Record<string, string>;
+  /** The fixed DP denominator of the mean, or null to divide by the unmasked weight. */
+  denominator: number | null;
+}
 export type AggregateEntry = z.infer<typeof aggregateEntrySchema>;
 export type RunEndedEntry = z.infer<typeof runEndedEntrySchema>;
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;

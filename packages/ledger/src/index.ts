@@ -65,6 +65,7 @@ export {
   type DeclinedEntry,
   type EvaluationEntry,
   type AggregateRecord,
+  type RevealedSecrets,
   type AggregateEntry,
   type RunEndedEntry,
 } from './entries.js';
