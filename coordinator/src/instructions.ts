@@ -24,11 +24,12 @@ export async function trainInstruction(
   keyId: string,
   secure: (runId: string, round: number, keyId: string) => Promise<InstructionSecureAggregation>,
 ): Promise<IInstruction | undefined> {
-  const record = await state.getRound(runId, round);
-  if (record?.status !== 'collecting' || !record.sampled.includes(keyId)) return undefined;
-  if ((await state.updateOf(runId, round, keyId)) !== undefined) return undefined;
+  const record = await state.roundBrief(runId, round);
+  if (record?.status !== 'collecting') return undefined;
+  // Sampled workers, and only they, hold a nonce for the round.
   const nonce = await state.nonceFor(runId, round, keyId);
   if (nonce === undefined) return undefined;
+  if ((await state.updateOf(runId, round, keyId)) !== undefined) return undefined;
   const run = await state.getRun(runId);
   const signed: SignedTrainInstruction = {
     v: 1,

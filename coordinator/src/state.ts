@@ -397,6 +397,33 @@ export class StateStore {
   }
 
   /**
+   * What a worker's instruction needs of a round: its status, base, deadline and DP sampling,
+   * without its sample (whether a worker is in it is whether it has a nonce), so building one
+   * instruction does not read the whole sample.
+   */
+  async roundBrief(
+    id: string,
+    round: number,
+  ): Promise<Pick<RoundRecord, 'status' | 'base' | 'deadline' | 'privacy'> | undefined> {
+    const [status, base, deadline, privacy] = await this.#redis.hmget(
+      this.#round(id, round),
+      'status',
+      'base',
+      'deadline',
+      'privacy',
+    );
+    if (status === null || status === undefined || base === null || base === undefined) return undefined;
+    return {
+      status: status as RoundStatus,
+      base,
+      deadline: Number(deadline),
+      ...(privacy === null || privacy === undefined
+        ? {}
+        : { privacy: parseJson<RoundPrivacy>(privacy, 'round privacy') }),
+    };
+  }
+
+  /**
    * Gives a collecting round another deadline: `attempt` must be the current attempt (so a
    * repeated delivery of the same deadline step retries once), and `added` workers join the
    * sample with their nonces. Returns false when the round moved on meanwhile.
