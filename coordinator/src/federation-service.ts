@@ -14,6 +14,7 @@ import {
   type EvaluationClaims,
   type EvaluationReport,
   toServiceError,
+  PacedWriter,
   writeWithBackpressure,
   type FederationHandlers,
   type FetchModelRequest,
@@ -381,22 +382,23 @@ export class FederationService {
     const requested = call.request.chunkBytes > 0 ? call.request.chunkBytes : Infinity;
     const size = Math.min(this.#o.config.chunkBytes, Math.max(MIN_CHUNK_BYTES, requested));
     const totalBytes = layoutSize(run.layout) * 4;
-    // Read from disk a chunk at a time, hashed on the way: many workers downloading a large model
-    // at once cost one chunk each, not one model each.
+    // Read from disk a chunk at a time, hashed on the way, and paced: the next chunk is read
+    // while the previous one is sent, and no more. Many workers downloading a large model at once
+    // cost two or three chunks each, not one model each (nor the 16 grpc-js would queue per call).
     const reader = await this.#o.blobs.openReader(digest);
+    const writer = new PacedWriter<IModelChunk>(call);
     try {
-      await writeWithBackpressure(call, {
-        header: { digest, totalBytes, layout: run.layout, chunkBytes: size },
-      });
+      await writer.write({ header: { digest, totalBytes, layout: run.layout, chunkBytes: size } });
       for (let sent = 0; sent < totalBytes; sent += size) {
         const chunk = new Uint8Array(Math.min(size, totalBytes - sent));
         await reader.nextBytes(chunk);
-        await writeWithBackpressure(call, { data: chunk });
+        await writer.write({ data: chunk });
         this.#events?.bytes?.('out', chunk.byteLength);
       }
       // A blob changed on disk is refused before the stream ends well; the worker checks the
       // digest of what it received too.
       await reader.verify();
+      await writer.flush();
     } finally {
       await reader.close();
     }

@@ -11,7 +11,15 @@ import {
   type Receipt,
 } from '@silo/protocol';
 import type { FlattenedJws } from '@silo/signing';
-import { ChunkAssembler, DEFAULT_CHUNK_BYTES, chunkBytes, type Layout } from '@silo/tensors';
+import { ChunkAssembler, chunkBytes, type Layout } from '@silo/tensors';
+
+/**
+ * Size of the data messages of an upload. The coordinator's gRPC server may read up to 16
+ * messages of each upload ahead of its disk writes (the object-mode high-water mark of grpc-js)
+ * while many workers upload at once, so the message size bounds what each upload holds there:
+ * 1 MiB with 64 KiB messages, 16 MiB with 1 MiB ones.
+ */
+const UPLOAD_CHUNK_BYTES = 64 * 1024;
 
 /** Global weights as received: canonical bytes checked against the header's digest. */
 export interface FetchedModel {
@@ -70,6 +78,7 @@ export async function uploadUpdate(
   bytes: Uint8Array,
   options: { deadline: number; chunkBytes?: number },
 ): Promise<Receipt> {
+  const size = options.chunkBytes ?? UPLOAD_CHUNK_BYTES;
   let call: grpc.ClientWritableStream<IUpdatePart> | undefined;
   const receipt = new Promise<Receipt>((resolve, reject) => {
     call = client.submitUpdate({ deadline: options.deadline }, (err, value) => {
@@ -82,8 +91,7 @@ export async function uploadUpdate(
   if (stream === undefined) throw new SiloError('ERR_INTERNAL', 'submitUpdate did not start');
   try {
     await writeWithBackpressure(stream, { manifest });
-    for (const chunk of chunkBytes(bytes, options.chunkBytes))
-      await writeWithBackpressure(stream, { data: chunk });
+    for (const chunk of chunkBytes(bytes, size)) await writeWithBackpressure(stream, { data: chunk });
     stream.end();
   } catch {
     // The coordinator closed the stream early (a rejection): its answer says why.
@@ -107,7 +115,7 @@ function varintBytes(value: number): number {
 export function updateWireSize(
   manifest: FlattenedJws,
   bytes: Uint8Array,
-  chunkSize: number = DEFAULT_CHUNK_BYTES,
+  chunkSize: number = UPLOAD_CHUNK_BYTES,
 ): { bytes: number; chunks: number } {
   let total = pb.UpdatePart.encode({ manifest }).finish().length;
   let chunks = 0;

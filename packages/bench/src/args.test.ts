@@ -8,9 +8,13 @@ const ALL = ['floor', 'ledger', 'signing'].map(section);
 describe('parseBenchArgs', () => {
   it('reads every flag', () => {
     expect(
-      parseBenchArgs(['--only', 'ledger, signing', '--quick', '--reps', '3', '--out', 'r.json']),
+      parseBenchArgs([
+        ...['--only', 'ledger, signing', '--cases', 'append,verify', '--quick'],
+        ...['--reps', '3', '--out', 'r.json'],
+      ]),
     ).toEqual({
       only: ['ledger', 'signing'],
+      cases: ['append', 'verify'],
       quick: true,
       reps: 3,
       out: 'r.json',
@@ -20,7 +24,7 @@ describe('parseBenchArgs', () => {
     expect(parseBenchArgs([])).toEqual({ quick: false, list: false, help: false });
   });
 
-  it('refuses a bad --reps, an unknown flag, a stray argument and an empty --only', () => {
+  it('refuses a bad --reps, an unknown flag, a stray argument and an empty --only or --cases', () => {
     for (const argv of [
       ['--reps', '0'],
       ['--reps', '2.5'],
@@ -28,6 +32,7 @@ describe('parseBenchArgs', () => {
       ['--fast'],
       ['ledger'],
       ['--only', ','],
+      ['--cases', ' '],
     ]) {
       expect(() => parseBenchArgs(argv), argv.join(' ')).toThrow(
         expect.objectContaining({ code: 'ERR_BAD_INPUT' }),

@@ -6,6 +6,8 @@ import type { Section } from './section.js';
 export interface BenchArgs {
   /** Section names from `--only`, in the order given; undefined for all. */
   readonly only?: readonly string[];
+  /** Case names from `--cases`, within the selected sections; undefined for all. */
+  readonly cases?: readonly string[];
   readonly quick: boolean;
   /** From `--reps`; undefined for the default of the mode. */
   readonly reps?: number;
@@ -19,6 +21,8 @@ export interface BenchArgs {
 export const USAGE = `usage: npm run bench -- [options]
 
   --only a,b    run only these sections (see --list)
+  --cases a,b   run only the cases of these names in the selected sections
+                (e.g. --only rounds --cases floor-n10-p1.66m,n10-p1.66m)
   --quick       smaller sizes and fewer repetitions: a smoke run, not a measurement
   --reps N      measured repetitions per case (default 5, or 2 with --quick)
   --out FILE    write the JSON report to FILE instead of bench/results/<timestamp>.json
@@ -29,6 +33,7 @@ export const USAGE = `usage: npm run bench -- [options]
 
 const FLAGS = {
   only: { type: 'string' },
+  cases: { type: 'string' },
   quick: { type: 'boolean', default: false },
   reps: { type: 'string' },
   out: { type: 'string' },
@@ -62,20 +67,29 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       );
     }
   }
-  const only = values.only
-    ?.split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
+  const only = names(values.only);
   if (only !== undefined && only.length === 0)
     throw new SiloError('ERR_BAD_INPUT', '--only needs section names');
+  const cases = names(values.cases);
+  if (cases !== undefined && cases.length === 0)
+    throw new SiloError('ERR_BAD_INPUT', '--cases needs case names');
   return {
     ...(only === undefined ? {} : { only }),
+    ...(cases === undefined ? {} : { cases }),
     quick: values.quick,
     ...(reps === undefined ? {} : { reps }),
     ...(values.out === undefined ? {} : { out: values.out }),
     list: values.list,
     help: values.help,
   };
+}
+
+/** The names of a comma-separated list, trimmed, empty ones dropped. */
+function names(list: string | undefined): string[] | undefined {
+  return list
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
 }
 
 /**

@@ -98,6 +98,20 @@ describe('runBenchCli', () => {
     expect(stdout).toContain(`JSON: ${out}`);
   });
 
+  it('runs only the --cases cases, and refuses a case no selected section has', async () => {
+    const out = join(dir, 'report.json');
+    await run(['--only', 'work,base', '--cases', 'step', '--reps', '1', '--out', out]);
+    const report = JSON.parse(await readFile(out, 'utf8')) as BenchReport;
+    expect(report.options).toEqual({ quick: false, reps: 1, only: ['work', 'base'], cases: ['step'] });
+    expect(report.sections.map((s) => [s.name, s.cases.map((c) => c.name)])).toEqual([
+      ['base', []],
+      ['work', ['step']],
+    ]);
+    await expect(
+      run(['--only', 'base', '--cases', 'copy,step', '--reps', '1', '--out', out]),
+    ).rejects.toThrow(/no selected section has case step; they have copy/);
+  });
+
   it('writes a timestamped report and latest.json to the results directory by default', async () => {
     await run(['--only', 'base', '--quick']);
     const files = (await readdir(join(dir, 'results'))).sort();

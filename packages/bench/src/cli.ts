@@ -43,13 +43,14 @@ export async function runBenchCli(argv: readonly string[], options: BenchCliOpti
     reps,
     exactReps: args.reps !== undefined,
     quick: args.quick,
+    ...(args.cases === undefined ? {} : { cases: args.cases }),
     // A smoke run checks that every case works; warm-ups would only make it slower.
     ...(args.quick ? { warmup: 0 } : {}),
     log: (message) => stderr(`${message}\n`),
     ...(options.tmpRoot === undefined ? {} : { tmpRoot: options.tmpRoot }),
   });
   const machine = await machineFacts(REPO_ROOT, run.tfjsBackend);
-  const report = buildReport(run, machine, { reps, only: args.only });
+  const report = buildReport(run, machine, { reps, only: args.only, cases: args.cases });
   const paths = await writeReport(report, {
     resultsDir: options.resultsDir ?? RESULTS_DIR,
     ...(args.out === undefined ? {} : { out: args.out }),

@@ -19,6 +19,8 @@ export interface BenchReport {
     readonly reps: number;
     /** The sections asked for with `--only`, or null for all. */
     readonly only: readonly string[] | null;
+    /** The cases asked for with `--cases`; absent for all. */
+    readonly cases?: readonly string[];
   };
   readonly machine: MachineFacts;
   /** `os.loadavg()` at the start and end of the run; see {@link BenchRun.loadAverage}. */
@@ -30,13 +32,18 @@ export interface BenchReport {
 export function buildReport(
   run: BenchRun,
   machine: MachineFacts,
-  options: { reps: number; only: readonly string[] | undefined },
+  options: { reps: number; only: readonly string[] | undefined; cases?: readonly string[] | undefined },
 ): BenchReport {
   return {
     schema: REPORT_SCHEMA,
     date: run.startedAt.toISOString(),
     durationMs: run.durationMs,
-    options: { quick: run.quick, reps: options.reps, only: options.only ?? null },
+    options: {
+      quick: run.quick,
+      reps: options.reps,
+      only: options.only ?? null,
+      ...(options.cases === undefined ? {} : { cases: options.cases }),
+    },
     machine,
     loadAverage: run.loadAverage,
     sections: run.sections,

@@ -61,12 +61,15 @@ export interface BenchRun {
 
 /**
  * Fills in the ratio of every figure that names a baseline. A baseline in a section that did
- * not run is skipped; one missing from a section that did run is a typo in a section and
- * throws, so it cannot go unnoticed.
+ * not run, or in a case left out (`skipped`, as `section/case`), is skipped; one missing from a
+ * section that did run is a typo in a section and throws, so it cannot go unnoticed.
  *
  * @throws SiloError ERR_INTERNAL naming the unknown baseline.
  */
-export function resolveRatios(sections: readonly SectionResult[]): SectionResult[] {
+export function resolveRatios(
+  sections: readonly SectionResult[],
+  skipped: ReadonlySet<string> = new Set(),
+): SectionResult[] {
   const medians = new Map<string, number>();
   for (const s of sections) {
     for (const c of s.cases)
@@ -77,7 +80,8 @@ export function resolveRatios(sections: readonly SectionResult[]): SectionResult
     if (figure.ratioTo === undefined) return figure;
     const base = medians.get(figure.ratioTo);
     if (base === undefined) {
-      if (!ran.has(figure.ratioTo.split('/')[0] ?? '')) return figure;
+      const [section = '', caseName = ''] = figure.ratioTo.split('/');
+      if (!ran.has(section) || skipped.has(`${section}/${caseName}`)) return figure;
       throw new SiloError('ERR_INTERNAL', `${at}: baseline ${figure.ratioTo} is not a figure of this run`);
     }
     if (base === 0) return figure; // no ratio to a zero

@@ -30,6 +30,11 @@ export interface RunnerOptions {
   readonly exactReps?: boolean;
   /** Passed to sections as {@link SectionContext.quick}. */
   readonly quick: boolean;
+  /**
+   * Names of the cases to run; the others a section registers are skipped. Default: all. A name
+   * no selected section registers fails the run once the sections ran.
+   */
+  readonly cases?: readonly string[];
   /** Warm-ups of every case, overriding each case's own. Default: the case's, else 1. */
   readonly warmup?: number;
   /** Progress lines. Default: nothing. */
@@ -59,11 +64,25 @@ export async function runSections(sections: readonly Section[], options: RunnerO
   const loadAtStart = loadavg();
   const start = performance.now();
   const results: SectionResult[] = [];
+  const registered = new Set<string>();
+  const skipped = new Set<string>();
   let tfjsBackend: string | undefined;
   for (const section of sections) {
-    const { result, backend } = await runSection(section, options);
+    const { result, backend, caseNames } = await runSection(section, options);
     results.push(result);
+    for (const name of caseNames) {
+      registered.add(name);
+      if (options.cases !== undefined && !options.cases.includes(name))
+        skipped.add(`${section.name}/${name}`);
+    }
     tfjsBackend = backend ?? tfjsBackend;
+  }
+  const unknown = options.cases?.filter((name) => !registered.has(name)) ?? [];
+  if (unknown.length > 0) {
+    throw new SiloError(
+      'ERR_BAD_INPUT',
+      `no selected section has case ${unknown.join(', ')}; they have ${[...registered].join(', ')}`,
+    );
   }
   return {
     startedAt,
@@ -71,14 +90,14 @@ export async function runSections(sections: readonly Section[], options: RunnerO
     quick: options.quick,
     loadAverage: { start: loadAtStart, end: loadavg() },
     ...(tfjsBackend === undefined ? {} : { tfjsBackend }),
-    sections: resolveRatios(results),
+    sections: resolveRatios(results, skipped),
   };
 }
 
 async function runSection(
   section: Section,
   options: RunnerOptions,
-): Promise<{ result: SectionResult; backend: string | undefined }> {
+): Promise<{ result: SectionResult; backend: string | undefined; caseNames: string[] }> {
   const log = (message: string): void => options.log?.(`[${section.name}] ${message}`);
   const start = performance.now();
   const workDir = await mkdtemp(join(options.tmpRoot ?? tmpdir(), `silo-bench-${section.name}-`));
@@ -111,7 +130,10 @@ async function runSection(
   const errors: unknown[] = [];
   try {
     await section.define(ctx);
-    for (const c of cases) results.push(await runCase(c, options, log));
+    for (const c of cases) {
+      if (options.cases === undefined || options.cases.includes(c.name))
+        results.push(await runCase(c, options, log));
+    }
   } catch (err) {
     errors.push(err);
   }
@@ -128,7 +150,7 @@ async function runSection(
     durationMs: performance.now() - start,
     cases: results,
   };
-  return { result, backend };
+  return { result, backend, caseNames: cases.map((c) => c.name) };
 }
 
 async function runCase(

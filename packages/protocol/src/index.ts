@@ -45,7 +45,7 @@ export {
   ERROR_CODE_METADATA_KEY,
   MAX_STATUS_DETAILS_CHARS,
 } from './errors.js';
-export { writeWithBackpressure } from './streams.js';
+export { PacedWriter, writeWithBackpressure } from './streams.js';
 export {
   JOIN_PROOF_TYP,
   JOIN_PROOF_WINDOW_MS,
