@@ -1,12 +1,15 @@
 import * as grpc from '@grpc/grpc-js';
 import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
-import { loadMnist, partition, subset } from '@silo/data';
+import { loadMnist, partition, subset, type Dataset } from '@silo/data';
 import { initBackend } from '@silo/model';
 import type { SigningKey } from '@silo/signing';
 import { Trainer, Worker, type Policy } from '@silo/worker';
 import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
 
-/** A coordinator and its workers on this machine, each worker with an IID share of MNIST. */
+/**
+ * A coordinator and its workers on this machine, each worker with an IID share of MNIST unless
+ * the options give each its own data.
+ */
 export interface Federation {
   coordinator: Coordinator;
   workers: Worker[];
@@ -22,11 +25,19 @@ export interface FederationOptions {
   /** Each worker's trainer, given its data; default a plain {@link Trainer}. */
   trainer?: (data: ConstructorParameters<typeof Trainer>[0], name: string) => Trainer;
   policies?: Partial<Record<string, Policy>>;
+  /** Digits split among the workers when `data` is not given; default 300. */
   trainSize?: number;
+  /**
+   * Each worker's training data, in the order of `names`; default an IID share of `trainSize`
+   * MNIST digits (seed 2).
+   */
+  data?: readonly Dataset[];
 }
 
 /** Starts a coordinator (plain gRPC, its own Redis prefix) and joins the named workers to it. */
 export async function startFederation(options: FederationOptions): Promise<Federation> {
+  if (options.data !== undefined && options.data.length !== options.names.length)
+    throw new Error(`${options.data.length} data sets for ${options.names.length} workers`);
   await initBackend();
   const prefix = uniquePrefix();
   const { dir, cleanup } = await tempDir();
@@ -47,11 +58,10 @@ export async function startFederation(options: FederationOptions): Promise<Feder
     pingIntervalMs: 5_000,
   };
   const coordinator = await Coordinator.start({ config, logger: quietLogger });
-  const { train } = loadMnist({ trainSize: options.trainSize ?? 300, testSize: 100, seed: 2 });
-  const parts = partition(train, options.names.length, { kind: 'iid' }, 2);
+  const shares = options.data ?? mnistShares(options.names.length, options.trainSize ?? 300);
   const trainers: Trainer[] = [];
   const workers = options.names.map((name, i) => {
-    const data = subset(train, parts[i]!);
+    const data = shares[i]!;
     const trainer = options.trainer?.(data, name) ?? new Trainer(data);
     trainers.push(trainer);
     const policy = options.policies?.[name];
@@ -83,4 +93,10 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       await cleanup();
     },
   };
+}
+
+/** `count` IID shares of `trainSize` MNIST digits. */
+function mnistShares(count: number, trainSize: number): Dataset[] {
+  const { train } = loadMnist({ trainSize, testSize: 100, seed: 2 });
+  return partition(train, count, { kind: 'iid' }, 2).map((part) => subset(train, part));
 }

@@ -27,13 +27,44 @@ export async function callApi<T>(
   return (await response.json()) as T;
 }
 
-/** Downloads raw bytes from the API, with the response headers. */
+/**
+ * Called as a download's bytes arrive: the bytes received so far and the total the server
+ * announced (`Content-Length`), or undefined when it announced none.
+ */
+export type TransferProgress = (receivedBytes: number, totalBytes: number | undefined) => void;
+
+/**
+ * Downloads raw bytes from the API, with the response headers; `onProgress` is told of every
+ * piece of the body as it arrives.
+ */
 export async function downloadBytes(
   target: ApiTarget,
   path: string,
+  onProgress?: TransferProgress,
 ): Promise<{ bytes: Uint8Array; headers: Headers }> {
   const response = await request(target, 'GET', path);
-  return { bytes: new Uint8Array(await response.arrayBuffer()), headers: response.headers };
+  if (onProgress === undefined || response.body === null)
+    return { bytes: new Uint8Array(await response.arrayBuffer()), headers: response.headers };
+  const announced = Number(response.headers.get('content-length') ?? Number.NaN);
+  const total = Number.isSafeInteger(announced) && announced >= 0 ? announced : undefined;
+  const pieces: Uint8Array[] = [];
+  let received = 0;
+  onProgress(0, total);
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    pieces.push(value);
+    received += value.byteLength;
+    onProgress(received, total);
+  }
+  const bytes = new Uint8Array(received);
+  let at = 0;
+  for (const piece of pieces) {
+    bytes.set(piece, at);
+    at += piece.byteLength;
+  }
+  return { bytes, headers: response.headers };
 }
 
 async function request(target: ApiTarget, method: string, path: string, body?: unknown): Promise<Response> {

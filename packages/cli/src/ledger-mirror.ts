@@ -11,7 +11,7 @@ import {
   type Checkpoint,
 } from '@silo/ledger';
 import { sha256Hex } from '@silo/tensors';
-import { callApi, downloadBytes, type ApiTarget } from './api-client.js';
+import { callApi, downloadBytes, type ApiTarget, type TransferProgress } from './api-client.js';
 
 /** What {@link mirrorLedger} did. */
 export interface MirrorResult {
@@ -22,6 +22,15 @@ export interface MirrorResult {
   blobsFetched: number;
   blobBytes: number;
   origin: string;
+}
+
+/** How far a {@link mirrorLedger} has got; blob bytes count a blob still arriving. */
+export interface MirrorProgress {
+  /** New entries stored, of `totalEntries` to fetch. */
+  entries: number;
+  totalEntries: number;
+  blobsFetched: number;
+  blobBytes: number;
 }
 
 interface LedgerInfo {
@@ -52,7 +61,7 @@ const fromB64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, '
 export async function mirrorLedger(
   target: ApiTarget,
   dir: string,
-  options: { verifierKey?: string; onProgress?: (done: number, total: number) => void } = {},
+  options: { verifierKey?: string; onProgress?: (progress: MirrorProgress) => void } = {},
 ): Promise<MirrorResult> {
   const info = await callApi<LedgerInfo>(target, 'GET', '/v1/ledger');
   await mkdir(dir, { recursive: true });
@@ -85,6 +94,17 @@ export async function mirrorLedger(
       );
     }
     if (from > 0) await checkExtends(target, from, store.root(from), latest);
+    const { onProgress } = options;
+    const report = (blobBytes = result.blobBytes): void =>
+      onProgress?.({
+        entries: result.to - from,
+        totalEntries: latest.size - from,
+        blobsFetched: result.blobsFetched,
+        blobBytes,
+      });
+    const onBlobBytes =
+      onProgress === undefined ? undefined : (received: number) => report(result.blobBytes + received);
+    report();
 
     for (let start = from; start < latest.size;) {
       const page = await callApi<{ entries: string[] }>(
@@ -98,15 +118,16 @@ export async function mirrorLedger(
         const entry = fromB64(text);
         await store.append(entry);
         for (const digest of blobsOf(entry, start)) {
-          const fetched = await fetchBlob(target, blobs, digest);
+          const fetched = await fetchBlob(target, blobs, digest, onBlobBytes);
           if (fetched > 0) {
             result.blobsFetched += 1;
             result.blobBytes += fetched;
           }
         }
         start += 1;
+        result.to = start;
+        report();
       }
-      options.onProgress?.(start - from, latest.size - from);
     }
 
     // Newer signed checkpoints, in order; the store refuses one whose root the entries do not give.
@@ -191,9 +212,14 @@ function blobsOf(bytes: Uint8Array, index: number): string[] {
 }
 
 /** Fetches one blob unless the mirror has it, checking its digest; returns the bytes fetched. */
-async function fetchBlob(target: ApiTarget, blobs: DiskBlobStore, digest: string): Promise<number> {
+async function fetchBlob(
+  target: ApiTarget,
+  blobs: DiskBlobStore,
+  digest: string,
+  onBytes: TransferProgress | undefined,
+): Promise<number> {
   if (await blobs.has(digest)) return 0;
-  const { bytes } = await downloadBytes(target, `/v1/blobs/${digest}`);
+  const { bytes } = await downloadBytes(target, `/v1/blobs/${digest}`, onBytes);
   const actual = sha256Hex(bytes);
   if (actual !== digest) {
     throw new SiloError('ERR_DIGEST_MISMATCH', `blob ${digest} arrived with digest ${actual}`);

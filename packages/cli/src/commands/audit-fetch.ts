@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { apiTarget } from '../api-client.js';
-import { mirrorLedger } from '../ledger-mirror.js';
+import { mirrorLedger, type MirrorProgress } from '../ledger-mirror.js';
+import { TerminalBar, formatBytes } from '../terminal-bar.js';
 import { readVerifierKey } from './audit-args.js';
 
 /** `silo audit fetch`: mirrors a coordinator's ledger for offline auditing. */
@@ -33,11 +34,15 @@ export function auditFetchCommand(audit: Command): void {
         });
         const pinned =
           options.coordinatorKey === undefined ? undefined : await readVerifierKey(options.coordinatorKey);
-        const result = await mirrorLedger(
-          target,
-          options.out,
-          pinned === undefined ? {} : { verifierKey: pinned },
-        );
+        const bar = TerminalBar.open('ledger [{bar}] {value}/{total} entries | {blobs} blobs, {bytes}', {
+          json: options.json,
+        });
+        const onProgress = (p: MirrorProgress): void =>
+          bar?.update(p.entries, p.totalEntries, { blobs: p.blobsFetched, bytes: formatBytes(p.blobBytes) });
+        const result = await mirrorLedger(target, options.out, {
+          ...(pinned === undefined ? {} : { verifierKey: pinned }),
+          ...(bar === undefined ? {} : { onProgress }),
+        }).finally(() => bar?.stop());
         if (options.json === true) {
           process.stdout.write(`${JSON.stringify(result)}\n`);
           return;

@@ -17,6 +17,14 @@ const days = (value: string): number => {
   return n;
 };
 
+interface InitOptions {
+  out: string;
+  coordinatorHost: string[];
+  workers: string[];
+  days: number;
+  json?: boolean;
+}
+
 /** `silo certs …` */
 export function certsCommand(program: Command): void {
   const certs = program
@@ -38,13 +46,18 @@ export function certsCommand(program: Command): void {
     )
     .option('--workers <name,...>', 'workers to issue client certificates for now; repeatable', list, [])
     .option('--days <n>', 'validity of the coordinator and worker certificates', days, DEFAULT_CERT_DAYS)
-    .action(async (options: { out: string; coordinatorHost: string[]; workers: string[]; days: number }) => {
+    .option('--json', 'print the paths of the files made as JSON')
+    .action(async (options: InitOptions) => {
       const pki = await initPki({
         dir: options.out,
         coordinatorHosts: options.coordinatorHost,
         workers: options.workers,
         days: options.days,
       });
+      if (options.json === true) {
+        process.stdout.write(`${JSON.stringify(pki)}\n`);
+        return;
+      }
       const lines = [
         `CA:           ${pki.ca}`,
         `CA key:       ${pki.caKey} (mode 0600; keep it offline, only issue-worker needs it)`,
@@ -65,13 +78,18 @@ export function certsCommand(program: Command): void {
     .requiredOption('--name <name>', "the worker's name (the certificate's CN)")
     .option('--out <dir>', 'where the certificate and key go (default: <ca-dir>/workers)')
     .option('--days <n>', 'validity, capped at the CA certificate', days, DEFAULT_CERT_DAYS)
-    .action(async (options: { caDir: string; name: string; out?: string; days: number }) => {
+    .option('--json', 'print the paths of the certificate and key as JSON')
+    .action(async (options: { caDir: string; name: string; out?: string; days: number; json?: boolean }) => {
       const files = await issueWorkerCert({
         caDir: options.caDir,
         name: options.name,
         days: options.days,
         ...(options.out !== undefined ? { outDir: options.out } : {}),
       });
-      process.stdout.write(`worker ${options.name}: ${files.cert}, ${files.key} (mode 0600)\n`);
+      process.stdout.write(
+        options.json === true
+          ? `${JSON.stringify({ name: options.name, ...files })}\n`
+          : `worker ${options.name}: ${files.cert}, ${files.key} (mode 0600)\n`,
+      );
     });
 }

@@ -2,12 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
 import { SiloError, parseConfig } from '@silo/common';
 import { runConfigSchema, type ModelCard, type RunView } from '@silo/coordinator';
 import { exportLayersModel, initBackend, parseModelSpec } from '@silo/model';
 import { fromCanonicalBytes, sha256Hex } from '@silo/tensors';
-import { apiTarget, callApi, downloadBytes, type ApiTarget } from '../api-client.js';
+import { apiTarget, callApi, downloadBytes, type ApiTarget, type TransferProgress } from '../api-client.js';
+import { TerminalBar, transferBar } from '../terminal-bar.js';
 
 interface TargetOptions {
   coordinator?: string;
@@ -67,15 +67,19 @@ export async function followRun(
   }
 }
 
-async function watch(target: ApiTarget, id: string): Promise<RunView> {
-  if (!process.stdout.isTTY)
+/**
+ * Follows a run to its end: with `json`, silently; on a terminal, with a bar over the rounds on
+ * stderr; otherwise with a line per round on stdout.
+ */
+async function watch(target: ApiTarget, id: string, json: boolean): Promise<RunView> {
+  if (json) return followRun(target, id, () => {});
+  const bar = process.stdout.isTTY
+    ? TerminalBar.open('round {value}/{total} [{bar}] {percentage}% | {metrics}')
+    : undefined;
+  if (bar === undefined)
     return followRun(target, id, (view, i) => process.stdout.write(`${formatRound(view, i)}\n`));
   const first = await callApi<RunView>(target, 'GET', `/v1/runs/${id}`);
-  const bar = new SingleBar({
-    format: 'round {value}/{total} [{bar}] {percentage}% | {metrics}',
-    hideCursor: true,
-  });
-  bar.start(first.rounds, first.history.length, { metrics: 'waiting for the first round' });
+  bar.update(first.history.length, first.rounds, { metrics: 'waiting for the first round' });
   try {
     return await followRun(target, id, (view, i) => {
       const r = view.history[i];
@@ -83,7 +87,7 @@ async function watch(target: ApiTarget, id: string): Promise<RunView> {
         r?.evalAccuracy !== undefined
           ? `loss ${r.evalLoss?.toFixed(4)} accuracy ${(r.evalAccuracy * 100).toFixed(2)}%`
           : `train loss ${r?.trainLoss.toFixed(4)} train accuracy ${((r?.trainAccuracy ?? 0) * 100).toFixed(2)}%`;
-      bar.update(i + 1, { metrics: `${metrics}${privacyText(r)}` });
+      bar.update(i + 1, view.rounds, { metrics: `${metrics}${privacyText(r)}` });
     });
   } finally {
     bar.stop();
@@ -133,20 +137,28 @@ export function runCommand(program: Command): void {
     });
 
   withTarget(run.command('watch <id>'))
-    .description('follow a run with a progress bar over rounds, showing loss and accuracy')
-    .action(async (id: string, options: TargetOptions) => {
-      const view = await watch(apiTarget(options), id);
-      process.stdout.write(
-        `run ${view.id} ${view.status}${view.error !== undefined ? `: ${view.error}` : ''}${view.reason !== undefined ? ` (${view.reason})` : ''}\n`,
-      );
+    .description(
+      'follow a run to its end with a progress bar over rounds, showing loss and accuracy; exits 1 unless it completed',
+    )
+    .option('--json', 'print only the ended run, as JSON (no progress)')
+    .action(async (id: string, options: TargetOptions & { json?: boolean }) => {
+      const view = await watch(apiTarget(options), id, options.json === true);
+      if (options.json === true) process.stdout.write(`${JSON.stringify(view)}\n`);
+      else
+        process.stdout.write(
+          `run ${view.id} ${view.status}${view.error !== undefined ? `: ${view.error}` : ''}${view.reason !== undefined ? ` (${view.reason})` : ''}\n`,
+        );
       if (view.status !== 'completed') process.exitCode = 1;
     });
 
   withTarget(run.command('cancel <id>'))
     .description('cancel a running run')
-    .action(async (id: string, options: TargetOptions) => {
+    .option('--json', 'print the cancelled run as JSON')
+    .action(async (id: string, options: TargetOptions & { json?: boolean }) => {
       const view = await callApi<RunView>(apiTarget(options), 'POST', `/v1/runs/${id}/cancel`);
-      process.stdout.write(`run ${view.id} ${view.status}\n`);
+      process.stdout.write(
+        options.json === true ? `${JSON.stringify(view)}\n` : `run ${view.id} ${view.status}\n`,
+      );
     });
 
   withTarget(run.command('export <id>'))
@@ -154,16 +166,36 @@ export function runCommand(program: Command): void {
       'write the run’s current global model as a tfjs LayersModel directory (model.json + weights.bin) with its model card (model-card.json, model-card.md)',
     )
     .requiredOption('--out <dir>', 'output directory')
-    .action(async (id: string, options: TargetOptions & { out: string }) => {
-      const digest = await exportRun(apiTarget(options), id, options.out);
-      process.stdout.write(`exported model ${digest} to ${options.out}\n`);
+    .option('--json', 'print the run id, checkpoint digest and directory as JSON (no progress)')
+    .action(async (id: string, options: TargetOptions & { out: string; json?: boolean }) => {
+      // The weights can be large: their download shows a bar on a terminal.
+      const transfer = transferBar('weights', { json: options.json });
+      const digest = await exportRun(
+        apiTarget(options),
+        id,
+        options.out,
+        transfer === undefined ? {} : { onProgress: transfer.onProgress },
+      ).finally(() => transfer?.bar.stop());
+      process.stdout.write(
+        options.json === true
+          ? `${JSON.stringify({ runId: id, checkpoint: digest, dir: options.out })}\n`
+          : `exported model ${digest} to ${options.out}\n`,
+      );
     });
 }
 
-/** Downloads a run's global model, checks its digest, and writes a tfjs LayersModel directory. */
-export async function exportRun(target: ApiTarget, id: string, dir: string): Promise<string> {
+/**
+ * Downloads a run's global model, checks its digest, and writes a tfjs LayersModel directory;
+ * `onProgress` follows the download of the weights.
+ */
+export async function exportRun(
+  target: ApiTarget,
+  id: string,
+  dir: string,
+  options: { onProgress?: TransferProgress } = {},
+): Promise<string> {
   const info = await callApi<{ model: unknown; digest: string }>(target, 'GET', `/v1/runs/${id}/model`);
-  const { bytes } = await downloadBytes(target, `/v1/runs/${id}/weights`);
+  const { bytes } = await downloadBytes(target, `/v1/runs/${id}/weights`, options.onProgress);
   if (sha256Hex(bytes) !== info.digest) {
     throw new SiloError('ERR_DIGEST_MISMATCH', 'downloaded weights do not match the run’s checkpoint digest');
   }

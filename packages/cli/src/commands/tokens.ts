@@ -13,6 +13,7 @@ interface CreateOptions {
   ttl: string;
   keyFile?: string;
   ledgerName: string;
+  json?: boolean;
   coordinator?: string;
   token?: string;
 }
@@ -47,6 +48,7 @@ export function tokensCommand(program: Command): void {
       "with --key-file: the coordinator's ledgerName, which its tokens carry as issuer",
       DEFAULT_LEDGER_NAME,
     )
+    .option('--json', 'print the token with its subject, role, id and expiry as one JSON object')
     .option('--coordinator <url>', 'without --key-file: coordinator HTTP API URL (default: $SILO_URL)')
     .option(
       '--token <token>',
@@ -78,6 +80,10 @@ export function tokensCommand(program: Command): void {
           subject: request.subject,
           ttl: options.ttl,
         });
+      }
+      if (options.json === true) {
+        process.stdout.write(`${JSON.stringify(issued)}\n`);
+        return;
       }
       // Only the token goes to stdout, so `$(silo tokens create …)` captures exactly it.
       process.stdout.write(`${issued.token}\n`);

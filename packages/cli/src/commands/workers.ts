@@ -12,10 +12,18 @@ export function workersCommand(program: Command): void {
     .requiredOption('--name <name>', 'worker name')
     .option('--org <org>', 'organisation owning the worker', '')
     .requiredOption('--jwk <file>', "the worker's public JWK file (from silo keys generate)")
+    .option('--json', 'print the enrolled key as JSON')
     .option('--coordinator <url>', 'coordinator HTTP API URL (default: $SILO_URL)')
     .option('--token <token>', 'API bearer token (default: $SILO_TOKEN)')
     .action(
-      async (options: { name: string; org: string; jwk: string; coordinator?: string; token?: string }) => {
+      async (options: {
+        name: string;
+        org: string;
+        jwk: string;
+        json?: boolean;
+        coordinator?: string;
+        token?: string;
+      }) => {
         let publicJwk: unknown;
         try {
           publicJwk = JSON.parse(await readFile(options.jwk, 'utf8'));
@@ -27,7 +35,11 @@ export function workersCommand(program: Command): void {
           org: options.org,
           publicJwk,
         });
-        process.stdout.write(`enrolled ${options.name}: key id ${entry.keyId}\n`);
+        process.stdout.write(
+          options.json === true
+            ? `${JSON.stringify(entry)}\n`
+            : `enrolled ${options.name}: key id ${entry.keyId}\n`,
+        );
       },
     );
   workers
@@ -55,16 +67,19 @@ export function workersCommand(program: Command): void {
     .command('revoke')
     .description('revoke a worker key: its new updates are refused; its earlier ledger entries still verify')
     .argument('<keyId>', 'the key id to revoke')
+    .option('--json', 'print the revoked key as JSON')
     .option('--coordinator <url>', 'coordinator HTTP API URL (default: $SILO_URL)')
     .option('--token <token>', 'API bearer token (default: $SILO_TOKEN)')
-    .action(async (keyId: string, options: { coordinator?: string; token?: string }) => {
+    .action(async (keyId: string, options: { json?: boolean; coordinator?: string; token?: string }) => {
       const entry = await callApi<{ name: string; revokedAt: number }>(
         apiTarget(options),
         'POST',
         `/v1/workers/${encodeURIComponent(keyId)}/revoke`,
       );
       process.stdout.write(
-        `revoked ${entry.name} (${keyId}) at ${new Date(entry.revokedAt).toISOString()}\n`,
+        options.json === true
+          ? `${JSON.stringify(entry)}\n`
+          : `revoked ${entry.name} (${keyId}) at ${new Date(entry.revokedAt).toISOString()}\n`,
       );
     });
 }
