@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Coordinator, mintControlToken, type CoordinatorConfig } from '@silo/coordinator';
 import { loadMnist, partition, subset } from '@silo/data';
 import { initBackend } from '@silo/model';
+import { layoutSize } from '@silo/tensors';
 import { Trainer, Worker } from '@silo/worker';
 import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
 
@@ -28,6 +29,7 @@ describe('the dashboard in a browser', () => {
   let browser: Browser;
   let page: Page;
   const workers: Worker[] = [];
+  const keyIds: string[] = [];
   const pageErrors: string[] = [];
   let teamToken = '';
   let runId = '';
@@ -43,6 +45,7 @@ describe('the dashboard in a browser', () => {
     const { dir, cleanup } = await tempDir();
     cleanupDir = cleanup;
     const made = await Promise.all(NAMES.map((name) => makeKey(dir, name)));
+    keyIds.push(...made.map((m) => m.key.keyId));
     const config: CoordinatorConfig = {
       grpc: { host: '127.0.0.1', port: 0 },
       http: { host: '127.0.0.1', port: 0 },
@@ -145,6 +148,14 @@ describe('the dashboard in a browser', () => {
     await expect.poll(() => accuracy.locator('.u-legend').textContent()).toContain('evaluation');
     const latestRound = Number(await page.locator('#rounds-table tbody tr td').first().textContent());
     expect(latestRound).toBeGreaterThanOrEqual(1);
+    // Every round: each worker downloads the float32 model once and sends a float32 update.
+    const bytes = page.locator('#chart-bytes');
+    const roundMb = ((NAMES.length * layoutSize(run.layout) * 4) / 1e6).toFixed(2);
+    expect(Number(await bytes.getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
+    expect((await bytes.locator('.u-legend .u-value').allTextContents()).slice(1)).toEqual([
+      roundMb,
+      roundMb,
+    ]);
 
     await mkdir(SHOTS, { recursive: true });
     const shot = join(SHOTS, 'dashboard-run.png');
@@ -182,6 +193,39 @@ describe('the dashboard in a browser', () => {
       `silo audit verify mirror --coordinator-key '${coordinator.key.verifierKey}'`,
     );
     await page.screenshot({ path: join(SHOTS, 'dashboard-ledger.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('lists a worker whose connection ended as offline, with when it was last seen', async () => {
+    const keyId = keyIds[2]!;
+    const leaving = workers.splice(2, 1)[0]!;
+    const stoppedAt = Date.now();
+    await leaving.stop();
+    const presence = async () => {
+      const response = await fetch(`${coordinator.httpUrl}/v1/workers`, {
+        headers: { authorization: `Bearer ${teamToken}` },
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as {
+        online: { keyId: string }[];
+        offline: { keyId: string; lastSeen: number }[];
+      };
+    };
+    // The coordinator marks it offline when it sees the stream end.
+    await expect
+      .poll(async () => (await presence()).offline.map((w) => w.keyId), { timeout: 10_000 })
+      .toContain(keyId);
+    const { online, offline } = await presence();
+    expect(online.map((w) => w.keyId).sort()).toEqual(keyIds.slice(0, 2).sort());
+    const lastSeen = offline.find((w) => w.keyId === keyId)!.lastSeen;
+    expect(lastSeen).toBeGreaterThanOrEqual(stoppedAt);
+    expect(lastSeen).toBeLessThanOrEqual(Date.now());
+
+    await page.goto(`${coordinator.httpUrl}/dashboard/#/workers`);
+    const row = page.locator('#workers-table tbody tr', { has: page.locator(`code[title="${keyId}"]`) });
+    await expect.poll(() => row.locator('td').nth(2).textContent()).toBe('offline');
+    expect(await row.locator('td').nth(3).textContent()).toMatch(/^offline · last seen \d+ s ago$/);
+    await page.screenshot({ path: join(SHOTS, 'dashboard-workers-offline.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 });

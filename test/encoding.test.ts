@@ -6,7 +6,7 @@ import { loadMnist, partition, subset } from '@silo/data';
 import { decodeEntry } from '@silo/ledger';
 import { initBackend } from '@silo/model';
 import { parseUpdateManifest, type SigningKey } from '@silo/signing';
-import { encodedSize } from '@silo/tensors';
+import { encodedSize, layoutSize } from '@silo/tensors';
 import { Trainer, Worker } from '@silo/worker';
 import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
 
@@ -96,6 +96,11 @@ describe('compressed updates in a run', () => {
         sizes.push(manifest.updateBytes);
       }
       expect(sizes).toEqual(Array(4).fill(encodedSize(run.layout, encoding)));
+      // Per round: two float32 models out, two encoded updates in.
+      const { history } = await coordinator.runView(run.id);
+      expect(history.map((s) => [s.bytesOut, s.bytesIn])).toEqual(
+        Array(2).fill([2 * layoutSize(run.layout) * 4, 2 * encodedSize(run.layout, encoding)]),
+      );
       const report = await auditLedger(coordinator.ledgerDir, {
         coordinatorKey: coordinator.key.verifierKey,
         workers: keys.map((k) => k.publicJwk),

@@ -12,7 +12,7 @@ import {
   type EvaluationClaims,
 } from '@silo/protocol';
 import type { SigningKey } from '@silo/signing';
-import { fromCanonicalBytes, type Layout } from '@silo/tensors';
+import { fromCanonicalBytes, layoutSize, type Layout } from '@silo/tensors';
 import { Trainer, Worker, type LocalTraining } from '@silo/worker';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -121,6 +121,14 @@ describe('federated evaluation and FedProx in a run', () => {
       [0.5, 0.5],
       [0.5, 0.5],
       [0.5, 0.5],
+    ]);
+
+    // Each round moved three training downloads and three float32 updates; the evaluation
+    // downloads of its checkpoint come after it closed and are not its traffic.
+    const modelBytes = layoutSize(run.layout) * 4;
+    expect(view.history.map((s) => [s.bytesOut, s.bytesIn])).toEqual([
+      [NAMES.length * modelBytes, NAMES.length * modelBytes],
+      [NAMES.length * modelBytes, NAMES.length * modelBytes],
     ]);
 
     const model = buildModel(parseModelSpec('mlp'), 0);

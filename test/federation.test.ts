@@ -15,6 +15,7 @@ import { loadMnist, partition, subset } from '@silo/data';
 import { initBackend } from '@silo/model';
 import { fromServiceError, type LedgerReceipt, type TrainInstruction } from '@silo/protocol';
 import type { SigningKey } from '@silo/signing';
+import { layoutSize } from '@silo/tensors';
 import { Trainer, Worker } from '@silo/worker';
 import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
 import { ManualWorker } from './manual-worker.js';
@@ -154,6 +155,14 @@ describe('a coordinator and workers over real gRPC and Redis', () => {
     expect(view.history[1]?.base).toBe(view.history[0]?.checkpoint);
     expect(view.checkpoint).toBe(view.history[1]?.checkpoint);
     expect(view.checkpoint).not.toBe(run.checkpoint);
+    // Round 1: a and b download once each, C before each of its seven submissions; the update
+    // bytes of a, b, C and the tampered update arrived (the other refusals came before any data).
+    // Round 2: one download and one update each.
+    const modelBytes = layoutSize(run.layout) * 4;
+    expect(view.history.map((s) => [s.bytesOut, s.bytesIn])).toEqual([
+      [9 * modelBytes, 4 * modelBytes],
+      [3 * modelBytes, 3 * modelBytes],
+    ]);
     const evalAccuracy = view.history[1]?.evalAccuracy ?? 0;
     expect(evalAccuracy).toBeGreaterThan(0.1);
     const codes = (await coordinator.state.rejections(run.id, 1)).map((r) => r.code).sort();

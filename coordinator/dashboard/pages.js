@@ -109,8 +109,9 @@ export async function workersPage(ctx) {
   });
 }
 
-function workersView({ enrolled, online }, activity) {
+function workersView({ enrolled, online, offline }, activity) {
   const onlineBy = new Map(online.map((w) => [w.keyId, w]));
+  const leftBy = new Map(offline.map((w) => [w.keyId, w.lastSeen]));
   const activityBy = new Map(activity.workers.map((w) => [w.keyId, w]));
   const enrolledBy = new Map(enrolled.map((w) => [w.keyId, w]));
   const keys = [...new Set([...enrolledBy.keys(), ...onlineBy.keys(), ...activityBy.keys()])];
@@ -126,7 +127,7 @@ function workersView({ enrolled, online }, activity) {
         : '—',
       h('code', { title: keyId }, shortKey(keyId)),
       badge(state),
-      seen ? h('span', { title: when(seen.lastSeen) }, ago(seen.lastSeen)) : 'not connected',
+      lastSeen(seen, leftBy.get(keyId)),
       seen ? `${seen.backend}, ${seen.numExamples} examples` : '—',
       String(done?.accepted ?? 0),
       String(done?.rejected ?? 0),
@@ -164,6 +165,13 @@ function workersView({ enrolled, online }, activity) {
           { id: 'rejections-table' },
         ),
   ];
+}
+
+/** When a worker was last seen: its latest ping while connected, or when it left. */
+function lastSeen(online, leftAt) {
+  if (online) return h('span', { title: when(online.lastSeen) }, ago(online.lastSeen));
+  if (leftAt === undefined) return 'not connected';
+  return h('span', { title: when(leftAt) }, `offline · last seen ${ago(leftAt)}`);
 }
 
 function reasons(rejections) {

@@ -11,6 +11,7 @@ const RECONNECT_MS = { first: 1_000, max: 15_000 };
 const TABLE_ROUNDS = 10;
 
 const COLORS = { train: '#2563eb', eval: '#dc2626', federated: '#059669', refused: '#d97706' };
+const BYTES_PER_MB = 1e6;
 
 function charts(hasPrivacy) {
   const asPercent = (v) => `${(v * 100).toFixed(1)}%`;
@@ -49,6 +50,16 @@ function charts(hasPrivacy) {
       ],
     }),
     new RoundChart({
+      id: 'chart-bytes',
+      title: 'Bytes moved per round',
+      unit: 'MB',
+      format: (v) => v.toFixed(2),
+      series: [
+        { label: 'in: updates', color: COLORS.train, value: (s) => megabytes(s.bytesIn) },
+        { label: 'out: models', color: COLORS.federated, value: (s) => megabytes(s.bytesOut) },
+      ],
+    }),
+    new RoundChart({
       id: 'chart-duration',
       title: 'Round duration',
       unit: 's',
@@ -58,6 +69,11 @@ function charts(hasPrivacy) {
   ];
   if (hasPrivacy) list.splice(2, 0, epsilonChart());
   return list;
+}
+
+/** Bytes as MB; rounds stored before bytes were counted have none. */
+function megabytes(bytes) {
+  return typeof bytes === 'number' ? bytes / BYTES_PER_MB : null;
 }
 
 function epsilonChart() {

@@ -473,7 +473,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       .route('GET', '/v1/workers', modelTeam, async () => ({
         json: {
           enrolled: this.enrollment.list(),
-          online: await this.state.onlineWorkers(this.config.pingIntervalMs * 3),
+          ...(await this.state.workerPresence(this.config.pingIntervalMs * 3)),
         },
       }))
       .route('POST', '/v1/workers', adminOnly, async ({ body }) => {

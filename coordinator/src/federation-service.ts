@@ -402,6 +402,8 @@ export class FederationService {
     } finally {
       await reader.close();
     }
+    // A round's traffic is its training downloads; an evaluation downloads a closed round's checkpoint.
+    if (!call.request.evaluation) await this.#o.state.addRoundBytes(runId, round, 'out', totalBytes);
     call.end();
   }
 
@@ -552,6 +554,7 @@ export class FederationService {
       manifest.updateDigest,
       validator === undefined ? {} : { validate: (chunk) => validator.push(chunk) },
     );
+    let received = 0;
     try {
       for (let part = await parts.next(); part.done !== true; part = await parts.next()) {
         const malformed = malformedReason(part.value);
@@ -560,12 +563,22 @@ export class FederationService {
           throw new SiloError('ERR_STREAM', 'only data chunks may follow the manifest');
         }
         await blob.write(part.value.data);
+        received += part.value.data.byteLength;
         this.#events?.bytes?.('in', part.value.data.byteLength);
       }
       await blob.commit();
+    } catch (err) {
+      // What arrived crossed the network whether or not it was kept. The upload's own error is
+      // the one to report; a tally that could not be written as well is only logged.
+      await state.addRoundBytes(run.id, manifest.round, 'in', received).catch((tallyErr: unknown) => {
+        this.#o.logger.error({ err: tallyErr, runId: run.id }, 'could not count the bytes of an upload');
+      });
+      throw err;
     } finally {
       await blob.abort();
     }
+    // Counted before the update is accepted, so the round cannot close without its bytes.
+    await state.addRoundBytes(run.id, manifest.round, 'in', received);
     const update: AcceptedUpdate = {
       keyId: manifest.keyId,
       updateDigest: manifest.updateDigest,

@@ -394,6 +394,9 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     const { checkpoint, totalExamples, stateIn, stateOut, privacy, weights } = combined;
     faultPoint('aggregate-stored', round);
     const rejected = (await state.rejections(runId, round)).length;
+    // A worker's download is counted before it uploads, and an upload before it is accepted:
+    // the traffic of every update aggregated here is in.
+    const bytes = await state.roundBytes(runId, round);
     const mean = (name: string): number =>
       accepted.reduce((sum, u) => sum + (u.metrics[name] ?? 0) * u.numExamples, 0) / totalExamples;
     const summary: RoundSummary = {
@@ -406,6 +409,8 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
       rejected,
       trainLoss: mean('loss'),
       trainAccuracy: mean('accuracy'),
+      bytesIn: bytes.in,
+      bytesOut: bytes.out,
       ...(privacy === undefined
         ? {}
         : {

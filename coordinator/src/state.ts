@@ -43,6 +43,13 @@ export interface RoundSummary {
   evalAccuracy?: number;
   /** Differential privacy of the round: what the accountant needs, and ε spent up to and including it. */
   privacy?: { samplingRate: number; noiseMultiplier: number; epsilon: number };
+  /**
+   * Bytes of update data received for the round, whatever became of the uploads (absent in
+   * histories stored before rounds counted their bytes).
+   */
+  bytesIn?: number;
+  /** Bytes of the round's base model sent to workers in completed downloads (evaluations not counted). */
+  bytesOut?: number;
   durationMs: number;
   closedAt: number;
 }
@@ -126,6 +133,16 @@ export interface OnlineWorker {
   numExamples: number;
   lastSeen: number;
 }
+
+/** A worker seen before that holds no live Join stream now. */
+export interface OfflineWorker {
+  keyId: string;
+  /** When its last stream ended, or its last ping when the process holding the stream went away. */
+  lastSeen: number;
+}
+
+/** Which way bytes moved over the federation plane: updates `in`, models `out`. */
+export type ByteDirection = 'in' | 'out';
 
 // The ledger outbox: every state change an auditor must see is queued as a ledger entry in the
 // same script that makes the change, under the next entry index. The ledger writer appends the
@@ -223,6 +240,19 @@ export interface LedgerOutbox {
 function parseJson<T>(text: string | null | undefined, what: string): T {
   if (text === null || text === undefined) throw new SiloError('ERR_NOT_FOUND', `${what} not found`);
   return JSON.parse(text) as T;
+}
+
+/** Splits stored presence entries into workers seen within `freshMs`, in key order, and the rest. */
+function splitFresh(
+  entries: readonly string[],
+  freshMs: number,
+): { online: OnlineWorker[]; stale: OnlineWorker[] } {
+  const cutoff = Date.now() - freshMs;
+  const all = entries.map((json) => JSON.parse(json) as OnlineWorker);
+  return {
+    online: all.filter((w) => w.lastSeen >= cutoff).sort((a, b) => (a.keyId < b.keyId ? -1 : 1)),
+    stale: all.filter((w) => w.lastSeen < cutoff),
+  };
 }
 
 /** Run, round and worker state in Redis: the only state a restarted coordinator needs besides blobs. */
@@ -555,22 +585,59 @@ export class StateStore {
     return done === 1;
   }
 
+  /**
+   * Adds `count` bytes moved for round `round` of run `id`: a completed model download (`out`) or
+   * what an upload delivered (`in`). One call per transfer, not per chunk.
+   */
+  async addRoundBytes(id: string, round: number, direction: ByteDirection, count: number): Promise<void> {
+    if (!Number.isSafeInteger(count) || count < 0)
+      throw new SiloError('ERR_INTERNAL', `cannot count ${count} bytes moved for round ${round} of ${id}`);
+    await this.#redis.hincrby(`${this.#round(id, round)}:bytes`, direction, count);
+  }
+
+  /** Bytes moved for a round so far, each way; 0 where nothing was counted. */
+  async roundBytes(id: string, round: number): Promise<Record<ByteDirection, number>> {
+    const [bytesIn, bytesOut] = await this.#redis.hmget(`${this.#round(id, round)}:bytes`, 'in', 'out');
+    return { in: Number(bytesIn ?? 0), out: Number(bytesOut ?? 0) };
+  }
+
   async markOnline(worker: OnlineWorker): Promise<void> {
     await this.#redis.hset(`${this.#p}:online`, worker.keyId, JSON.stringify(worker));
   }
 
+  /** Ends a worker's presence, keeping the time it left as when it was last seen. */
   async markOffline(keyId: string): Promise<void> {
-    await this.#redis.hdel(`${this.#p}:online`, keyId);
+    await this.#redis
+      .multi()
+      .hdel(`${this.#p}:online`, keyId)
+      .hset(`${this.#p}:last-seen`, keyId, String(Date.now()))
+      .exec();
   }
 
   /** Workers seen within `freshMs`. */
   async onlineWorkers(freshMs: number): Promise<OnlineWorker[]> {
-    const all = await this.#redis.hvals(`${this.#p}:online`);
-    const cutoff = Date.now() - freshMs;
-    return all
-      .map((json) => JSON.parse(json) as OnlineWorker)
-      .filter((w) => w.lastSeen >= cutoff)
+    return splitFresh(await this.#redis.hvals(`${this.#p}:online`), freshMs).online;
+  }
+
+  /**
+   * Workers seen within `freshMs` (as {@link onlineWorkers}), and every other key ever seen with
+   * when it was last seen. A worker whose coordinator process died without marking it offline
+   * counts from its last ping.
+   */
+  async workerPresence(freshMs: number): Promise<{ online: OnlineWorker[]; offline: OfflineWorker[] }> {
+    const [entries, left] = await Promise.all([
+      this.#redis.hvals(`${this.#p}:online`),
+      this.#redis.hgetall(`${this.#p}:last-seen`),
+    ]);
+    const { online, stale } = splitFresh(entries, freshMs);
+    const lastSeen = new Map(Object.entries(left).map(([keyId, at]) => [keyId, Number(at)]));
+    for (const worker of stale)
+      lastSeen.set(worker.keyId, Math.max(worker.lastSeen, lastSeen.get(worker.keyId) ?? 0));
+    for (const worker of online) lastSeen.delete(worker.keyId);
+    const offline = [...lastSeen]
+      .map(([keyId, at]) => ({ keyId, lastSeen: at }))
       .sort((a, b) => (a.keyId < b.keyId ? -1 : 1));
+    return { online, offline };
   }
 
   /**
