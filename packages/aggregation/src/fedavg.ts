@@ -3,7 +3,7 @@ import { assertFinite } from '@silo/tensors';
 import { refuseState, type StrategyState } from './state.js';
 import type { AggregateResult, ClientUpdate, Strategy } from './strategy.js';
 import { AT_LEAST_ONE, checkUpdate, sortedByKeyId } from './updates.js';
-import { WeightedMeanAccumulator, applyDelta } from './weighted-mean.js';
+import { applyDelta, weightedSum } from './weighted-mean.js';
 
 /**
  * Federated averaging (McMahan et al., 2017): the new weights are
@@ -54,18 +54,17 @@ export function weightedMeanDelta(
 ): MeanDelta {
   if (updates.length === 0) throw new SiloError('ERR_BAD_INPUT', `${strategy} needs at least one update`);
   assertFinite(base, 'base weights');
-  const accumulator = new WeightedMeanAccumulator(base.length);
-  for (const update of sortedByKeyId(updates)) {
-    checkUpdate(update, base.length);
-    try {
-      accumulator.add(update.delta, update.numExamples);
-    } catch (err) {
-      // Name the worker: the accumulator only knows it was handed a bad vector.
-      if (err instanceof SiloError) {
-        throw new SiloError(err.code, `update from ${update.keyId}: ${err.message}`, { cause: err });
-      }
-      throw err;
-    }
-  }
-  return { mean: accumulator.mean(), totalExamples: accumulator.totalWeight, numUpdates: accumulator.count };
+  const sorted = sortedByKeyId(updates);
+  for (const update of sorted) checkUpdate(update, base.length);
+  const weights = sorted.map((u) => u.numExamples);
+  const sum = weightedSum(
+    sorted.map((u) => u.delta),
+    weights,
+    base.length,
+    (i) => `update from ${sorted[i]?.keyId}: vector`,
+  );
+  // Σ nᵢ in the same order as before, so the mean divides by the same float64.
+  const totalExamples = weights.reduce((total, n) => total + n, 0);
+  for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) / totalExamples;
+  return { mean: sum, totalExamples, numUpdates: sorted.length };
 }

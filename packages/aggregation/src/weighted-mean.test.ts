@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { WeightedMeanAccumulator, applyDelta } from './weighted-mean.js';
+import { createRng } from '@silo/common';
+import { SUM_BLOCK, WeightedMeanAccumulator, applyDelta, weightedSum } from './weighted-mean.js';
 
 describe('WeightedMeanAccumulator', () => {
   it('computes Σ w·v / Σ w', () => {
@@ -42,6 +43,54 @@ describe('WeightedMeanAccumulator', () => {
 
   it('rejects a bad length', () => {
     expect(() => new WeightedMeanAccumulator(-1)).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
+  });
+});
+
+describe('weightedSum', () => {
+  // Two whole blocks and a partial one, so block edges are crossed.
+  const length = 2 * SUM_BLOCK + 1_234;
+  const random = createRng(7);
+  const vectors = Array.from({ length: 5 }, () =>
+    Float32Array.from({ length }, () => (random() - 0.5) * 10 ** Math.floor(random() * 8 - 4)),
+  );
+  const weights = [3, 1, 700, 12, 5];
+
+  it('equals the vector-at-a-time float64 sum bit for bit', () => {
+    const acc = new WeightedMeanAccumulator(length);
+    vectors.forEach((v, i) => acc.add(v, weights[i] as number));
+    const sum = weightedSum(vectors, weights, length);
+    const mean = sum.map((x) => x / acc.totalWeight);
+    expect(Buffer.from(mean.buffer).equals(Buffer.from(acc.mean().buffer))).toBe(true);
+  });
+
+  it.each([
+    ['NaN in the last, partial block', 2, 2 * SUM_BLOCK + 7, Number.NaN],
+    ['Infinity in the first block', 4, 3, Number.POSITIVE_INFINITY],
+  ])('names the vector and index of %s', (_, which, index, value) => {
+    const bad = vectors.map((v) => v.slice());
+    (bad[which] as Float32Array)[index] = value;
+    expect(() => weightedSum(bad, weights, length, (i) => `update ${i}`)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_BAD_INPUT',
+        message: `update ${which}[${index}] is ${value}; every value must be finite`,
+      }),
+    );
+  });
+
+  it('catches +Infinity and -Infinity that cancel into NaN at one index', () => {
+    const bad = vectors.map((v) => v.slice());
+    (bad[1] as Float32Array)[SUM_BLOCK] = Number.POSITIVE_INFINITY;
+    (bad[3] as Float32Array)[SUM_BLOCK] = Number.NEGATIVE_INFINITY;
+    expect(() => weightedSum(bad, weights, length)).toThrow(`vector 1[${SUM_BLOCK}] is Infinity`);
+  });
+
+  it('refuses a vector of another length and a weight that is not positive', () => {
+    expect(() => weightedSum([new Float32Array(3)], [1], 4)).toThrow(
+      expect.objectContaining({ code: 'ERR_SHAPE_MISMATCH' }),
+    );
+    expect(() => weightedSum([new Float32Array(3)], [0], 3)).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_INPUT' }),
+    );
   });
 });
 
