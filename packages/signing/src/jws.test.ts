@@ -185,6 +185,15 @@ describe('verifySigned refuses', () => {
     await rejectsWith(good, 'ERR_UNKNOWN_KEY', () => other.publicJwk);
   });
 
+  it('a key verified before and then revoked, or swapped for another under its kid', async () => {
+    // The first verification imports the key; later ones must still ask the resolver.
+    await expect(verifySigned(good, TYP, resolveRfc)).resolves.toMatchObject({ keyId: RFC_KID });
+    await rejectsWith(good, 'ERR_UNKNOWN_KEY', () => undefined);
+    const other = await generateKeyPair();
+    await rejectsWith(good, 'ERR_UNKNOWN_KEY', () => other.publicJwk);
+    await expect(verifySigned(good, TYP, resolveRfc)).resolves.toMatchObject({ keyId: RFC_KID });
+  });
+
   it('a valid signature by another key under this kid', async () => {
     const other = await generateKeyPair();
     await rejectsWith(

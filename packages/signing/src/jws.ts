@@ -149,12 +149,25 @@ function parseProtectedHeader(encoded: string): ProtectedHeader {
   return { alg, kid, typ };
 }
 
+/**
+ * Imported verification keys by alg, kid and public key. A coordinator verifies every worker's
+ * signature every round; importing the same JWK each time costs a thumbprint and a WebCrypto
+ * import per message. An entry is made only after its kid was checked against the key's
+ * thumbprint, and the resolver is still asked every time, so a revoked key fails as before.
+ */
+const importedKeys = new Map<string, CryptoKey>();
+/** Entries kept at most; the cache starts over when full (a federation has far fewer keys). */
+const IMPORTED_KEYS_MAX = 65_536;
+
 async function verificationKey(header: ProtectedHeader, resolveKey: KeyResolver): Promise<CryptoKey> {
   const resolved = await resolveKey(header.kid);
   if (resolved === undefined) {
     throw new SiloError('ERR_UNKNOWN_KEY', `key ${header.kid} is not enrolled or has been revoked`);
   }
   const jwk = parsePublicJwk(resolved);
+  const cacheKey = `${header.alg} ${header.kid} ${jwk.x}`;
+  const cached = importedKeys.get(cacheKey);
+  if (cached !== undefined) return cached;
   // The kid names the key by its thumbprint; a resolver that maps it to another key is a bug
   // that would attribute signatures to the wrong worker.
   if (thumbprintOf(jwk) !== header.kid) {
@@ -164,6 +177,8 @@ async function verificationKey(header: ProtectedHeader, resolveKey: KeyResolver)
   const key = await importJWK({ ...jwk }, header.alg);
   if (key instanceof Uint8Array)
     throw new SiloError('ERR_INTERNAL', 'jose imported an Ed25519 JWK as a secret');
+  if (importedKeys.size >= IMPORTED_KEYS_MAX) importedKeys.clear();
+  importedKeys.set(cacheKey, key);
   return key;
 }
 
