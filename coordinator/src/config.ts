@@ -69,6 +69,16 @@ export const coordinatorConfigSchema = z
       .min(1024)
       .max(2 * 1024 * 1024)
       .default(64 * 1024),
+    /**
+     * Checkpoints up to this size, in bytes, are read and checked once and served to every
+     * download from memory (the current base and the previous one); larger ones stream from disk
+     * per download. 0 streams every download from disk.
+     */
+    modelCacheBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(16 * 1024 * 1024),
     /** Largest update accepted, in bytes. */
     maxUpdateBytes: z
       .number()

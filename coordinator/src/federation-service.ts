@@ -38,6 +38,7 @@ import type { BlobStore } from './blob-store.js';
 import type { CoordinatorConfig } from './config.js';
 import type { InstructionNotice } from './dispatcher.js';
 import type { Enrollment } from './enrollment.js';
+import { ModelCache } from './model-cache.js';
 import { faultPoint } from './faults.js';
 import { trainInstruction } from './instructions.js';
 import { acceptEvaluation, evaluateInstruction } from './evaluations.js';
@@ -83,9 +84,11 @@ export class FederationService {
   readonly #streams = new Map<string, grpc.ServerWritableStream<unknown, IInstruction>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #events: UpdateEventSink | undefined;
+  readonly #models: ModelCache;
 
   constructor(options: FederationServiceOptions) {
     this.#o = options;
+    this.#models = new ModelCache(options.blobs, options.config.modelCacheBytes);
   }
 
   /** Receives update events. */
@@ -382,13 +385,48 @@ export class FederationService {
     const requested = call.request.chunkBytes > 0 ? call.request.chunkBytes : Infinity;
     const size = Math.min(this.#o.config.chunkBytes, Math.max(MIN_CHUNK_BYTES, requested));
     const totalBytes = layoutSize(run.layout) * 4;
-    // Read from disk a chunk at a time, hashed on the way, and paced: the next chunk is read
-    // while the previous one is sent, and no more. Many workers downloading a large model at once
-    // cost two or three chunks each, not one model each (nor the 16 grpc-js would queue per call).
-    const reader = await this.#o.blobs.openReader(digest);
     const writer = new PacedWriter<IModelChunk>(call);
+    const header: IModelChunk = { header: { digest, totalBytes, layout: run.layout, chunkBytes: size } };
+    const cached = this.#models.get(digest, totalBytes);
+    if (cached !== undefined) {
+      const bytes = await cached;
+      if (bytes.byteLength !== totalBytes) {
+        throw new SiloError(
+          'ERR_INTERNAL',
+          `checkpoint ${digest} holds ${bytes.byteLength} bytes; the layout of run ${runId} needs ${totalBytes}`,
+        );
+      }
+      await writer.write(header);
+      for (let sent = 0; sent < totalBytes; sent += size) {
+        const chunk = bytes.subarray(sent, Math.min(sent + size, totalBytes));
+        await writer.write({ data: chunk });
+        this.#events?.bytes?.('out', chunk.byteLength);
+      }
+      await writer.flush();
+    } else {
+      await this.#streamFromDisk(digest, totalBytes, size, header, writer);
+    }
+    // A round's traffic is its training downloads; an evaluation downloads a closed round's checkpoint.
+    if (!call.request.evaluation) await this.#o.state.addRoundBytes(runId, round, 'out', totalBytes);
+    call.end();
+  }
+
+  /**
+   * Sends a checkpoint too large for the model cache: read from disk a chunk at a time, hashed on
+   * the way, and paced, so the next chunk is read while the previous one is sent and no more.
+   * Many workers downloading a large model at once cost two or three chunks each, not one model
+   * each (nor the 16 grpc-js would queue per call).
+   */
+  async #streamFromDisk(
+    digest: string,
+    totalBytes: number,
+    size: number,
+    header: IModelChunk,
+    writer: PacedWriter<IModelChunk>,
+  ): Promise<void> {
+    const reader = await this.#o.blobs.openReader(digest);
     try {
-      await writer.write({ header: { digest, totalBytes, layout: run.layout, chunkBytes: size } });
+      await writer.write(header);
       for (let sent = 0; sent < totalBytes; sent += size) {
         const chunk = new Uint8Array(Math.min(size, totalBytes - sent));
         await reader.nextBytes(chunk);
@@ -402,9 +440,6 @@ export class FederationService {
     } finally {
       await reader.close();
     }
-    // A round's traffic is its training downloads; an evaluation downloads a closed round's checkpoint.
-    if (!call.request.evaluation) await this.#o.state.addRoundBytes(runId, round, 'out', totalBytes);
-    call.end();
   }
 
   /** The checkpoint a worker sampled for the evaluation of round `round` may download. */

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createLogger } from '@silo/common';
-import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
+import { Coordinator, coordinatorConfigSchema } from '@silo/coordinator';
 import { generateKeyPair, signingKeyFromJwk, type SigningKey } from '@silo/signing';
 import type { Layout } from '@silo/tensors';
 import {
@@ -70,7 +70,7 @@ async function runCell(
 ): Promise<CellRun> {
   const prefix = `bench-secagg-${randomBytes(6).toString('hex')}`;
   const logger = createLogger({ name: 'bench-secagg', level: 'silent' });
-  const config: CoordinatorConfig = {
+  const config = coordinatorConfigSchema.parse({
     grpc: { host: '127.0.0.1', port: 0 },
     http: { host: '127.0.0.1', port: 0 },
     redisUrl: REDIS_URL,
@@ -82,10 +82,9 @@ async function runCell(
     workers: keys
       .slice(0, workers)
       .map((k, i) => ({ name: `w${i}`, org: 'bench', publicKeyFile: k.publicKeyFile })),
-    chunkBytes: 1024 * 1024,
     maxUpdateBytes: 1024 * 1024 * 1024,
     pingIntervalMs: 5_000,
-  };
+  });
   const coordinator = await Coordinator.start({ config, logger });
   const logPaths = keys.slice(0, workers).map((_, i) => join(dir, `w${i}.log`));
   const logs = await Promise.all(logPaths.map((path) => EgressLog.open(path)));
