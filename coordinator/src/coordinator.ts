@@ -104,7 +104,9 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     this.config = config;
     this.logger = logger;
     this.key = key;
-    this.#redis = new Redis(config.redisUrl, { lazyConnect: true });
+    // Commands issued in the same tick go out in one write: a round's many concurrent uploads and
+    // downloads otherwise cost a socket write per command, on each side of the connection.
+    this.#redis = new Redis(config.redisUrl, { lazyConnect: true, enableAutoPipelining: true });
     // BullMQ connects this one itself as soon as the queue is built.
     this.#bullRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
     this.#subscriber = new Redis(config.redisUrl, { lazyConnect: true });
