@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Coordinator, type RunView } from '@silo/coordinator';
 import { exportRun } from '../packages/cli/src/commands/run.js';
 import { mirrorLedger, type MirrorProgress } from '../packages/cli/src/ledger-mirror.js';
-import { REDIS_URL, SILO_BIN, cleanRedis, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import { SILO_BIN, cleanRedis, coordinatorConfig, quietLogger, tempDir, uniquePrefix } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
 const BOOTSTRAP = 'cli-json-bootstrap-0123456789';
@@ -28,20 +28,13 @@ describe('--json on the listing and result commands', { timeout: 120_000 }, () =
   beforeAll(async () => {
     ({ dir, cleanup: cleanupDir } = await tempDir());
     coordinator = await Coordinator.start({
-      config: {
-        grpc: { host: '127.0.0.1', port: 0 },
+      config: coordinatorConfig({
         insecure: true,
-        http: { host: '127.0.0.1', port: 0 },
-        redisUrl: REDIS_URL,
         prefix,
         dataDir: dir,
         apiToken: BOOTSTRAP,
         ledgerName: LEDGER_NAME,
-        workers: [],
-        chunkBytes: 1024 * 1024,
-        maxUpdateBytes: 64 * 1024 * 1024,
-        pingIntervalMs: 5_000,
-      },
+      }),
       logger: quietLogger,
     });
   });

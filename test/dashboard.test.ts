@@ -6,12 +6,20 @@ import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Coordinator, mintControlToken, type CoordinatorConfig } from '@silo/coordinator';
+import { Coordinator, mintControlToken } from '@silo/coordinator';
 import { loadMnist, partition, subset } from '@silo/data';
 import { initBackend } from '@silo/model';
 import { layoutSize } from '@silo/tensors';
 import { Trainer, Worker } from '@silo/worker';
-import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import {
+  cleanRedis,
+  coordinatorConfig,
+  makeKey,
+  nextEvent,
+  quietLogger,
+  tempDir,
+  uniquePrefix,
+} from './helpers.js';
 
 /** Debian's package; CHROMIUM_PATH names another build. */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -46,20 +54,14 @@ describe('the dashboard in a browser', () => {
     cleanupDir = cleanup;
     const made = await Promise.all(NAMES.map((name) => makeKey(dir, name)));
     keyIds.push(...made.map((m) => m.key.keyId));
-    const config: CoordinatorConfig = {
-      grpc: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      redisUrl: REDIS_URL,
+    const config = coordinatorConfig({
       prefix,
       dataDir: dir,
       insecure: true,
       apiToken: ADMIN_SECRET,
       ledgerName: 'silo-dashboard',
       workers: NAMES.map((name, i) => ({ name, org: 'test', publicKeyFile: made[i]!.publicPath })),
-      chunkBytes: 256 * 1024,
-      maxUpdateBytes: 64 * 1024 * 1024,
-      pingIntervalMs: 5_000,
-    };
+    });
     coordinator = await Coordinator.start({ config, logger: quietLogger });
     const { train } = loadMnist({ trainSize: 300, testSize: 200, seed: 1 });
     const parts = partition(train, NAMES.length, { kind: 'iid' }, 1);

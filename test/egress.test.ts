@@ -8,7 +8,15 @@ import { parseVerifierKey } from '@silo/ledger';
 import { initBackend } from '@silo/model';
 import { loadPublicJwk } from '@silo/signing';
 import { EgressLog, Trainer, Worker, readEgressLog } from '@silo/worker';
-import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import {
+  cleanRedis,
+  coordinatorConfig,
+  makeKey,
+  nextEvent,
+  quietLogger,
+  tempDir,
+  uniquePrefix,
+} from './helpers.js';
 
 /** A TCP relay that counts every byte the worker sends towards the coordinator. */
 async function countingRelay(
@@ -51,20 +59,15 @@ describe('what a worker sends during a round', () => {
     await initBackend();
     ({ dir, cleanup } = await tempDir());
     coordinator = await Coordinator.start({
-      config: {
-        grpc: { host: '127.0.0.1', port: 0 },
-        http: { host: '127.0.0.1', port: 0 },
+      config: coordinatorConfig({
         insecure: true,
-        redisUrl: REDIS_URL,
         prefix,
         dataDir: join(dir, 'coordinator'),
         apiToken: 'egress-token-0123456789',
         ledgerName: 'silo-egress',
-        workers: [],
         chunkBytes: 1024 * 1024,
-        maxUpdateBytes: 64 * 1024 * 1024,
         pingIntervalMs: 60_000,
-      },
+      }),
       logger: quietLogger,
     });
   });

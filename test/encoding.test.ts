@@ -1,14 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { auditLedger } from '@silo/audit';
-import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
+import { Coordinator } from '@silo/coordinator';
 import { loadMnist, partition, subset } from '@silo/data';
 import { decodeEntry } from '@silo/ledger';
 import { initBackend } from '@silo/model';
 import { parseUpdateManifest, type SigningKey } from '@silo/signing';
 import { encodedSize, layoutSize } from '@silo/tensors';
 import { Trainer, Worker } from '@silo/worker';
-import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import {
+  cleanRedis,
+  coordinatorConfig,
+  makeKey,
+  nextEvent,
+  quietLogger,
+  tempDir,
+  uniquePrefix,
+} from './helpers.js';
 
 describe('compressed updates in a run', () => {
   const prefix = uniquePrefix();
@@ -23,10 +31,7 @@ describe('compressed updates in a run', () => {
     cleanupDir = cleanup;
     const made = await Promise.all(['a', 'b'].map((name) => makeKey(dir, name)));
     keys.push(...made.map((m) => m.key));
-    const config: CoordinatorConfig = {
-      grpc: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      redisUrl: REDIS_URL,
+    const config = coordinatorConfig({
       prefix,
       dataDir: dir,
       insecure: true,
@@ -34,9 +39,7 @@ describe('compressed updates in a run', () => {
       ledgerName: 'silo-encoding',
       workers: ['a', 'b'].map((name, i) => ({ name, org: 'test', publicKeyFile: made[i]!.publicPath })),
       chunkBytes: 64 * 1024,
-      maxUpdateBytes: 64 * 1024 * 1024,
-      pingIntervalMs: 5_000,
-    };
+    });
     coordinator = await Coordinator.start({ config, logger: quietLogger });
     const { train } = loadMnist({ trainSize: 200, testSize: 100, seed: 4 });
     const parts = partition(train, 2, { kind: 'iid' }, 4);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { auditLedger } from '@silo/audit';
-import { Coordinator, mintControlToken, type CoordinatorConfig } from '@silo/coordinator';
+import { Coordinator, mintControlToken } from '@silo/coordinator';
 import { holdOut, loadMnist, partition, subset, type Dataset } from '@silo/data';
 import { decodeEntry } from '@silo/ledger';
 import { buildModel, evaluate, initBackend, parseModelSpec, setFlatWeights } from '@silo/model';
@@ -16,7 +16,15 @@ import { fromCanonicalBytes, layoutSize, type Layout } from '@silo/tensors';
 import { Trainer, Worker, type LocalTraining } from '@silo/worker';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import {
+  cleanRedis,
+  coordinatorConfig,
+  makeKey,
+  nextEvent,
+  quietLogger,
+  tempDir,
+  uniquePrefix,
+} from './helpers.js';
 
 const NAMES = ['a', 'b', 'c'] as const;
 
@@ -45,20 +53,14 @@ describe('federated evaluation and FedProx in a run', () => {
     cleanupDir = cleanup;
     const made = await Promise.all(NAMES.map((name) => makeKey(dir, name)));
     keys.push(...made.map((m) => m.key));
-    const config: CoordinatorConfig = {
-      grpc: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      redisUrl: REDIS_URL,
+    const config = coordinatorConfig({
       prefix,
       dataDir: dir,
       insecure: true,
       apiToken: 'evaluation-token-0123456789',
       ledgerName: 'silo-evaluation',
       workers: NAMES.map((name, i) => ({ name, org: 'test', publicKeyFile: made[i]!.publicPath })),
-      chunkBytes: 256 * 1024,
-      maxUpdateBytes: 64 * 1024 * 1024,
-      pingIntervalMs: 5_000,
-    };
+    });
     coordinator = await Coordinator.start({ config, logger: quietLogger });
     const { train } = loadMnist({ trainSize: 450, testSize: 100, seed: 3 });
     const parts = partition(train, 3, { kind: 'iid' }, 3);

@@ -1,10 +1,18 @@
 import * as grpc from '@grpc/grpc-js';
-import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
+import { Coordinator } from '@silo/coordinator';
 import { loadMnist, partition, subset, type Dataset } from '@silo/data';
 import { initBackend } from '@silo/model';
 import type { SigningKey } from '@silo/signing';
 import { Trainer, Worker, type Policy } from '@silo/worker';
-import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import {
+  cleanRedis,
+  coordinatorConfig,
+  makeKey,
+  nextEvent,
+  quietLogger,
+  tempDir,
+  uniquePrefix,
+} from './helpers.js';
 
 /**
  * A coordinator and its workers on this machine, each worker with an IID share of MNIST unless
@@ -43,20 +51,14 @@ export async function startFederation(options: FederationOptions): Promise<Feder
   const { dir, cleanup } = await tempDir();
   const made = await Promise.all(options.names.map((name) => makeKey(dir, name)));
   const keys = made.map((m) => m.key);
-  const config: CoordinatorConfig = {
-    grpc: { host: '127.0.0.1', port: 0 },
-    http: { host: '127.0.0.1', port: 0 },
-    redisUrl: REDIS_URL,
+  const config = coordinatorConfig({
     prefix,
     dataDir: dir,
     insecure: true,
     apiToken: 'fixture-token-0123456789',
     ledgerName: 'silo-fixture',
     workers: options.names.map((name, i) => ({ name, org: 'test', publicKeyFile: made[i]!.publicPath })),
-    chunkBytes: 256 * 1024,
-    maxUpdateBytes: 64 * 1024 * 1024,
-    pingIntervalMs: 5_000,
-  };
+  });
   const coordinator = await Coordinator.start({ config, logger: quietLogger });
   const shares = options.data ?? mnistShares(options.names.length, options.trainSize ?? 300);
   const trainers: Trainer[] = [];

@@ -10,14 +10,22 @@ import {
   verifyInclusion,
   verifyLedgerDir,
 } from '@silo/ledger';
-import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
+import { Coordinator } from '@silo/coordinator';
 import { loadMnist, partition, subset } from '@silo/data';
 import { initBackend } from '@silo/model';
 import { fromServiceError, type LedgerReceipt, type TrainInstruction } from '@silo/protocol';
 import type { SigningKey } from '@silo/signing';
 import { layoutSize } from '@silo/tensors';
 import { Trainer, Worker } from '@silo/worker';
-import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import {
+  cleanRedis,
+  coordinatorConfig,
+  makeKey,
+  nextEvent,
+  quietLogger,
+  tempDir,
+  uniquePrefix,
+} from './helpers.js';
 import { ManualWorker } from './manual-worker.js';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -48,10 +56,7 @@ describe('a coordinator and workers over real gRPC and Redis', () => {
       stranger: await makeKey(dir, 'stranger'),
     };
     keys = { a: made.a.key, b: made.b.key, c: made.c.key, stranger: made.stranger.key };
-    const config: CoordinatorConfig = {
-      grpc: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      redisUrl: REDIS_URL,
+    const config = coordinatorConfig({
       prefix,
       dataDir: dir,
       // Plain text: the ManualWorker dials without TLS (mTLS is covered by mtls.test.ts).
@@ -63,10 +68,7 @@ describe('a coordinator and workers over real gRPC and Redis', () => {
         org: 'test',
         publicKeyFile: made[name].publicPath,
       })),
-      chunkBytes: 256 * 1024,
-      maxUpdateBytes: 64 * 1024 * 1024,
-      pingIntervalMs: 5_000,
-    };
+    });
     coordinator = await Coordinator.start({ config, logger: quietLogger });
     const { train } = loadMnist({ trainSize: 400, testSize: 200, seed: 1 });
     const parts = partition(train, 2, { kind: 'iid' }, 1);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
-import { Coordinator, type CoordinatorConfig, type ModelCard } from '@silo/coordinator';
+import { Coordinator, type ModelCard } from '@silo/coordinator';
 import { loadMnist, partition, subset } from '@silo/data';
 import {
   buildModel,
@@ -17,7 +17,15 @@ import type { SigningKey } from '@silo/signing';
 import { fromCanonicalBytes, sha256Hex, toCanonicalBytes, type Layout } from '@silo/tensors';
 import { Trainer, Worker } from '@silo/worker';
 import { exportRun } from '../packages/cli/src/commands/run.js';
-import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import {
+  cleanRedis,
+  coordinatorConfig,
+  makeKey,
+  nextEvent,
+  quietLogger,
+  tempDir,
+  uniquePrefix,
+} from './helpers.js';
 
 const TOKEN = 'finetune-token-0123456789';
 
@@ -55,10 +63,7 @@ describe('fine-tuning a pretrained model with frozen layers, and its model card'
 
     const made = await Promise.all(['a', 'b'].map((name) => makeKey(dir, name)));
     keys.push(...made.map((m) => m.key));
-    const config: CoordinatorConfig = {
-      grpc: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      redisUrl: REDIS_URL,
+    const config = coordinatorConfig({
       prefix,
       dataDir: join(dir, 'coordinator'),
       insecure: true,
@@ -69,10 +74,7 @@ describe('fine-tuning a pretrained model with frozen layers, and its model card'
         org: `org-${name}`,
         publicKeyFile: made[i]!.publicPath,
       })),
-      chunkBytes: 256 * 1024,
-      maxUpdateBytes: 64 * 1024 * 1024,
-      pingIntervalMs: 5_000,
-    };
+    });
     coordinator = await Coordinator.start({ config, logger: quietLogger });
     const parts = partition(train, 2, { kind: 'iid' }, 6);
     for (const [i, name] of ['a', 'b'].entries()) {

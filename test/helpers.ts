@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
+import type { z } from 'zod';
 import { initPki, type Pki } from '../packages/cli/src/pki.js';
 import { deleteKeysWithPrefix } from '../packages/cli/src/redis.js';
 import type { TlsFiles } from '@silo/common';
+import { coordinatorConfigSchema, type CoordinatorConfig } from '@silo/coordinator';
 import { generateKeyPair, loadSigningKey, writeKeyPair, type SigningKey } from '@silo/signing';
 import { federationChannelCredentials } from '@silo/worker';
 
@@ -34,6 +36,29 @@ export function uniquePrefix(): string {
 /** Deletes every Redis key under a prefix. */
 export function cleanRedis(prefix: string): Promise<void> {
   return deleteKeysWithPrefix(REDIS_URL, prefix);
+}
+
+/** What a test coordinator is configured with: `prefix` and `dataDir` are its own, so required. */
+export type TestCoordinatorFields = z.input<typeof coordinatorConfigSchema> & {
+  prefix: string;
+  dataDir: string;
+};
+
+/**
+ * A test coordinator's configuration: gRPC and HTTP on loopback with free ports, the tests'
+ * Redis, 256 KiB model chunks, updates up to 64 MiB and pings every 5 s, then `fields` on top.
+ * Parsed by the schema, so every other field takes its default.
+ */
+export function coordinatorConfig(fields: TestCoordinatorFields): CoordinatorConfig {
+  return coordinatorConfigSchema.parse({
+    grpc: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: 0 },
+    redisUrl: REDIS_URL,
+    chunkBytes: 256 * 1024,
+    maxUpdateBytes: 64 * 1024 * 1024,
+    pingIntervalMs: 5_000,
+    ...fields,
+  });
 }
 
 /** A fresh key written to disk, loaded back as a signing key. */

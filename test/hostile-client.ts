@@ -31,7 +31,7 @@ import {
   type SigningKey,
 } from '@silo/signing';
 import { Trainer, Worker } from '@silo/worker';
-import { REDIS_URL, cleanRedis, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import { cleanRedis, coordinatorConfig, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
 
 /** A Federation method, by its key in `federationService`. */
 export type MethodName = keyof typeof federationService;
@@ -322,12 +322,9 @@ export class Deployment {
       this.keys.set(name, key);
     }
     this.coordinator = await Coordinator.start({
-      config: {
-        grpc: { host: '127.0.0.1', port: 0 },
-        http: { host: '127.0.0.1', port: 0 },
+      config: coordinatorConfig({
         // Plain text: the raw clients dial without TLS (mTLS is covered by test/mtls*).
         insecure: true,
-        redisUrl: REDIS_URL,
         prefix: this.prefix,
         dataDir: join(dir, 'coordinator'),
         apiToken: 'hostile-bootstrap-0123456789',
@@ -337,7 +334,7 @@ export class Deployment {
         maxUpdateBytes: 8 * 1024 * 1024,
         pingIntervalMs: 1_000,
         ...config,
-      },
+      }),
       logger: quietLogger,
     });
   }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Coordinator } from '@silo/coordinator';
 import { generateKeyPair } from '@silo/signing';
 import { sha256Hex } from '@silo/tensors';
-import { REDIS_URL, cleanRedis, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import { cleanRedis, coordinatorConfig, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
 
 const TOKEN = 'http-test-token-0123456789';
 
@@ -15,20 +15,8 @@ describe('the coordinator HTTP API', () => {
   beforeAll(async () => {
     const { dir, cleanup } = await tempDir();
     cleanupDir = cleanup;
-    configFor = () => ({
-      grpc: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      redisUrl: REDIS_URL,
-      prefix,
-      dataDir: dir,
-      insecure: true,
-      apiToken: TOKEN,
-      ledgerName: 'silo-test',
-      workers: [],
-      chunkBytes: 1024 * 1024,
-      maxUpdateBytes: 1024 * 1024 * 1024,
-      pingIntervalMs: 5_000,
-    });
+    configFor = () =>
+      coordinatorConfig({ prefix, dataDir: dir, insecure: true, apiToken: TOKEN, ledgerName: 'silo-test' });
     coordinator = await Coordinator.start({ config: configFor(), logger: quietLogger });
   });
 

@@ -10,7 +10,15 @@ import { initBackend } from '@silo/model';
 import { fromServiceError } from '@silo/protocol';
 import { generateKeyPair, loadPublicJwk, type SigningKey } from '@silo/signing';
 import { Trainer, Worker, type Policy } from '@silo/worker';
-import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import {
+  cleanRedis,
+  coordinatorConfig,
+  makeKey,
+  nextEvent,
+  quietLogger,
+  tempDir,
+  uniquePrefix,
+} from './helpers.js';
 import { ManualWorker } from './manual-worker.js';
 
 const RUN = {
@@ -33,20 +41,14 @@ class Deployment {
   async start(): Promise<void> {
     ({ dir: this.dir, cleanup: this.cleanup } = await tempDir());
     this.coordinator = await Coordinator.start({
-      config: {
-        grpc: { host: '127.0.0.1', port: 0 },
-        http: { host: '127.0.0.1', port: 0 },
+      config: coordinatorConfig({
         insecure: true,
-        redisUrl: REDIS_URL,
         prefix: this.prefix,
         dataDir: join(this.dir, 'coordinator'),
         apiToken: 'identity-token-0123456789',
         ledgerName: 'silo-identity',
-        workers: [],
-        chunkBytes: 256 * 1024,
-        maxUpdateBytes: 64 * 1024 * 1024,
         pingIntervalMs: 1_000,
-      },
+      }),
       logger: quietLogger,
     });
   }

@@ -16,7 +16,7 @@ import {
 import { generateKeyPair } from '@silo/signing';
 import { sha256Hex } from '@silo/tensors';
 import { mirrorLedger } from '../packages/cli/src/ledger-mirror.js';
-import { REDIS_URL, cleanRedis, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import { cleanRedis, coordinatorConfig, quietLogger, tempDir, uniquePrefix } from './helpers.js';
 
 const TOKEN = 'ledger-api-token-0123456789';
 const ORIGIN = 'silo-ledger-api-test';
@@ -30,20 +30,13 @@ describe("the auditor's ledger API and mirror", () => {
   beforeAll(async () => {
     ({ dir, cleanup: cleanupDir } = await tempDir());
     coordinator = await Coordinator.start({
-      config: {
-        grpc: { host: '127.0.0.1', port: 0 },
-        http: { host: '127.0.0.1', port: 0 },
-        redisUrl: REDIS_URL,
+      config: coordinatorConfig({
         prefix,
         dataDir: join(dir, 'coordinator'),
         insecure: true,
         apiToken: TOKEN,
         ledgerName: ORIGIN,
-        workers: [],
-        chunkBytes: 1024 * 1024,
-        maxUpdateBytes: 1024 * 1024 * 1024,
-        pingIntervalMs: 5_000,
-      },
+      }),
       logger: quietLogger,
     });
   });

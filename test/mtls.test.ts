@@ -17,6 +17,7 @@ import {
   REDIS_URL,
   SILO_BIN,
   cleanRedis,
+  coordinatorConfig,
   coordinatorTls,
   makeKey,
   makePki,
@@ -91,20 +92,14 @@ describe('the federation plane over mTLS', () => {
       coordinatorHosts: ['127.0.0.1'],
       workers: ['hospital-a'],
     });
-    config = {
-      grpc: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
+    config = coordinatorConfig({
       tls: coordinatorTls(pki),
-      redisUrl: REDIS_URL,
       prefix,
       dataDir: dir,
       apiToken: 'mtls-token-0123456789',
       ledgerName: 'silo-mtls',
       workers: [{ name: 'hospital-a', org: 'test', publicKeyFile: made.publicPath }],
-      chunkBytes: 256 * 1024,
-      maxUpdateBytes: 64 * 1024 * 1024,
-      pingIntervalMs: 5_000,
-    };
+    });
     coordinator = await Coordinator.start({ config, logger: quietLogger });
   });
 

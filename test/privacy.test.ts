@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { auditLedger } from '@silo/audit';
-import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
+import { Coordinator } from '@silo/coordinator';
 import { loadMnist, partition, subset } from '@silo/data';
 import { decodeEntry, parseAggregateRecord, type AggregateRecord, type LedgerEntry } from '@silo/ledger';
 import { initBackend } from '@silo/model';
@@ -11,7 +11,15 @@ import { epsilonOfRounds } from '@silo/privacy';
 import type { SigningKey } from '@silo/signing';
 import { fromCanonicalBytes, l2Norm } from '@silo/tensors';
 import { Trainer, Worker } from '@silo/worker';
-import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import {
+  cleanRedis,
+  coordinatorConfig,
+  makeKey,
+  nextEvent,
+  quietLogger,
+  tempDir,
+  uniquePrefix,
+} from './helpers.js';
 
 const NAMES = ['a', 'b', 'c'] as const;
 
@@ -31,20 +39,14 @@ describe('differential privacy in a federated run', () => {
     cleanupDir = cleanup;
     const made = await Promise.all(NAMES.map((name) => makeKey(dir, name)));
     keys.push(...made.map((m) => m.key));
-    const config: CoordinatorConfig = {
-      grpc: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      redisUrl: REDIS_URL,
+    const config = coordinatorConfig({
       prefix,
       dataDir: dir,
       insecure: true,
       apiToken: 'privacy-token-0123456789',
       ledgerName: 'silo-privacy',
       workers: NAMES.map((name, i) => ({ name, org: 'test', publicKeyFile: made[i]!.publicPath })),
-      chunkBytes: 256 * 1024,
-      maxUpdateBytes: 64 * 1024 * 1024,
-      pingIntervalMs: 5_000,
-    };
+    });
     coordinator = await Coordinator.start({ config, logger: quietLogger });
     const { train } = loadMnist({ trainSize: 300, testSize: 100, seed: 2 });
     const parts = partition(train, 3, { kind: 'iid' }, 2);

@@ -12,7 +12,15 @@ import type { TrainInstruction } from '@silo/protocol';
 import { loadPublicJwk, type SigningKey } from '@silo/signing';
 import { Trainer, Worker } from '@silo/worker';
 import { sampleWorkers } from '../coordinator/src/scheduler.js';
-import { REDIS_URL, cleanRedis, makeKey, nextEvent, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import {
+  cleanRedis,
+  coordinatorConfig,
+  makeKey,
+  nextEvent,
+  quietLogger,
+  tempDir,
+  uniquePrefix,
+} from './helpers.js';
 import { ManualWorker } from './manual-worker.js';
 
 /** A coordinator with two real workers (a, b) and a worker the test drives (c), all online. */
@@ -28,21 +36,16 @@ class Setup {
     const { dir, cleanup } = await tempDir();
     this.cleanup = cleanup;
     this.coordinator = await Coordinator.start({
-      config: {
-        grpc: { host: '127.0.0.1', port: 0 },
-        http: { host: '127.0.0.1', port: 0 },
-        redisUrl: REDIS_URL,
+      config: coordinatorConfig({
         prefix: this.prefix,
         dataDir: join(dir, 'coordinator'),
         // Plain text: the ManualWorker dials without TLS (mTLS is covered by mtls.test.ts).
         insecure: true,
         apiToken: 'quorum-token-0123456789',
         ledgerName: 'silo-quorum',
-        workers: [],
         chunkBytes: 64 * 1024,
-        maxUpdateBytes: 64 * 1024 * 1024,
         pingIntervalMs: 1_000,
-      },
+      }),
       logger: quietLogger,
     });
     const parts = partition(train, 2, { kind: 'iid' }, 1);

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Coordinator, type CoordinatorConfig } from '@silo/coordinator';
+import { Coordinator } from '@silo/coordinator';
 import { loadMnist, subset } from '@silo/data';
 import { Trainer, Worker } from '@silo/worker';
 import { freePort } from '../packages/cli/src/redis.js';
 import {
-  REDIS_URL,
   cleanRedis,
+  coordinatorConfig,
   coordinatorTls,
   makeKey,
   makePki,
@@ -29,10 +29,8 @@ describe('a worker whose coordinator restarts', () => {
     cleanups.push(cleanup);
     const { key, publicPath } = await makeKey(dir, 'w');
     const pki = await makePki(dir, ['w']);
-    const config: CoordinatorConfig = {
+    const config = coordinatorConfig({
       grpc: { host: '127.0.0.1', port: await freePort() },
-      http: { host: '127.0.0.1', port: 0 },
-      redisUrl: REDIS_URL,
       prefix,
       tls: coordinatorTls(pki),
       dataDir: dir,
@@ -40,9 +38,7 @@ describe('a worker whose coordinator restarts', () => {
       ledgerName: 'silo-test',
       workers: [{ name: 'w', org: 'test', publicKeyFile: publicPath }],
       chunkBytes: 1024 * 1024,
-      maxUpdateBytes: 1024 * 1024 * 1024,
-      pingIntervalMs: 5_000,
-    };
+    });
     const first = await Coordinator.start({ config, logger: quietLogger });
     const { train } = loadMnist({ trainSize: 100, testSize: 10 });
     const worker = new Worker({

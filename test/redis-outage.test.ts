@@ -11,7 +11,7 @@ import { initBackend } from '@silo/model';
 import { loadPublicJwk } from '@silo/signing';
 import { Trainer, Worker } from '@silo/worker';
 import { freePort, redisAnswers } from '../packages/cli/src/redis.js';
-import { REDIS_URL, makeKey, nextEvent, quietLogger, tempDir } from './helpers.js';
+import { REDIS_URL, coordinatorConfig, makeKey, nextEvent, quietLogger, tempDir } from './helpers.js';
 
 /** A redis-server of the test's own, with append-only persistence in a temp directory. */
 class OwnRedis {
@@ -95,20 +95,15 @@ describe('Redis outages', () => {
 
   it('finishes a run through a Redis crash and restart', async () => {
     const coordinator = await Coordinator.start({
-      config: {
-        grpc: { host: '127.0.0.1', port: 0 },
-        http: { host: '127.0.0.1', port: 0 },
+      config: coordinatorConfig({
         redisUrl: redis.url,
         prefix: 'outage',
         dataDir: join(dir, 'coordinator'),
         insecure: true,
         apiToken: 'outage-token-0123456789',
         ledgerName: 'silo-outage',
-        workers: [],
-        chunkBytes: 256 * 1024,
-        maxUpdateBytes: 64 * 1024 * 1024,
         pingIntervalMs: 1_000,
-      },
+      }),
       logger: quietLogger,
     });
     const workers: Worker[] = [];

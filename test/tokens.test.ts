@@ -5,7 +5,7 @@ import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_PLANE_AUDIENCE, Coordinator, mintControlToken, type Role } from '@silo/coordinator';
 import { generateKeyPair, signingKeyFromJwk } from '@silo/signing';
-import { REDIS_URL, SILO_BIN, cleanRedis, quietLogger, tempDir, uniquePrefix } from './helpers.js';
+import { SILO_BIN, cleanRedis, coordinatorConfig, quietLogger, tempDir, uniquePrefix } from './helpers.js';
 
 const run = promisify(execFile);
 const BOOTSTRAP = 'tokens-test-bootstrap-0123456789';
@@ -39,21 +39,14 @@ describe('role tokens on the control plane', () => {
   beforeAll(async () => {
     ({ dir, cleanup: cleanupDir } = await tempDir());
     coordinator = await Coordinator.start({
-      config: {
-        grpc: { host: '127.0.0.1', port: 0 },
+      config: coordinatorConfig({
         // The federation plane plays no part here; its TLS is tested in test/mtls*.
         insecure: true,
-        http: { host: '127.0.0.1', port: 0 },
-        redisUrl: REDIS_URL,
         prefix,
         dataDir: dir,
         apiToken: BOOTSTRAP,
         ledgerName: LEDGER_NAME,
-        workers: [],
-        chunkBytes: 1024 * 1024,
-        maxUpdateBytes: 1024 * 1024 * 1024,
-        pingIntervalMs: 5_000,
-      },
+      }),
       logger: quietLogger,
     });
     tokens.set('bootstrap', BOOTSTRAP);
