@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { appendFile, mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -36,6 +37,17 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** The open-file flags of this process's descriptors of `file`, from Linux's `/proc/self/fdinfo`. */
+async function openFlags(file: string): Promise<number[]> {
+  const flags: number[] = [];
+  for (const fd of await readdir('/proc/self/fd')) {
+    if ((await readlink(`/proc/self/fd/${fd}`).catch(() => '')) !== file) continue;
+    const info = await readFile(`/proc/self/fdinfo/${fd}`, 'utf8');
+    flags.push(Number.parseInt(/^flags:\s+([0-7]+)$/m.exec(info)?.[1] ?? '', 8));
+  }
+  return flags;
+}
 
 async function written(records: NewEgressRecord[]): Promise<string[]> {
   const log = await EgressLog.open(path, { now: () => 1_000 });
@@ -93,6 +105,28 @@ describe('EgressLog', () => {
     await appendFile(path, '{"intruder":true}\n');
     await expect(log.append(fetch(1))).rejects.toEqual(withCode('ERR_CONFLICT'));
     await log.close();
+  });
+
+  it('refuses to append when the file grew under it after several appends of its own', async () => {
+    const log = await EgressLog.open(path);
+    for (const round of [1, 2, 3]) await log.append(fetch(round));
+    await appendFile(path, 'x');
+    await expect(log.append(fetch(4))).rejects.toEqual(withCode('ERR_CONFLICT'));
+    await log.close();
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines.at(-1)).toBe('x');
+  });
+
+  it('appends through a descriptor opened for synchronous I/O, so each record is on disk when append resolves', async () => {
+    const log = await EgressLog.open(path);
+    const flags = await openFlags(path);
+    expect(flags).toHaveLength(1);
+    const open = flags[0] ?? 0;
+    expect(open & constants.O_SYNC).toBe(constants.O_SYNC);
+    expect(open & constants.O_APPEND).toBe(constants.O_APPEND);
+    await log.close();
+    expect(await openFlags(path)).toEqual([]);
   });
 });
 
