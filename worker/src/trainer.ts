@@ -124,7 +124,8 @@ export class Trainer {
       } finally {
         for (const layer of model.layers) layer.trainable = true;
       }
-      const delta = subtract(getFlatWeights(model), base);
+      const local = getFlatWeights(model);
+      const delta = subtract(local, base, local);
       return { delta, result, trainingMs: performance.now() - started };
     });
   }

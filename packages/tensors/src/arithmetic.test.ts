@@ -9,6 +9,20 @@ describe('add and subtract', () => {
     expect(Array.from(add(a, b))).toEqual([1.5, 5, 1]);
   });
 
+  it('subtract writes into a given vector, which may be an operand', () => {
+    const a = Float32Array.from([1, 2.5, -3]);
+    const b = Float32Array.from([0.5, 2.5, 4]);
+    const out = new Float32Array(3);
+    expect(subtract(a, b, out)).toBe(out);
+    expect(Array.from(out)).toEqual([0.5, 0, -7]);
+    expect(subtract(a, b, a)).toBe(a);
+    expect(Array.from(a)).toEqual([0.5, 0, -7]);
+    expect(Array.from(b)).toEqual([0.5, 2.5, 4]);
+    expect(() => subtract(a, b, new Float32Array(2))).toThrow(
+      expect.objectContaining({ code: 'ERR_SHAPE_MISMATCH' }),
+    );
+  });
+
   it('undo each other', () => {
     const base = Float32Array.from([0.1, 0.2, 0.3]);
     const local = Float32Array.from([0.15, 0.1, 0.35]);

@@ -3,11 +3,17 @@ import { SiloError } from '@silo/common';
 /**
  * Element-wise `a - b`, as used to turn locally trained weights into an update delta.
  *
+ * @param out - where the result goes, returned; default a new vector. It may be `a` or `b`
+ *   itself, to spare an allocation when that vector is not needed afterwards.
  * @throws SiloError `ERR_SHAPE_MISMATCH` when the lengths differ.
  */
-export function subtract(a: Float32Array, b: Float32Array): Float32Array {
+export function subtract(
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array = new Float32Array(a.length),
+): Float32Array {
   assertSameLength(a, b, 'subtract');
-  const out = new Float32Array(a.length);
+  assertSameLength(a, out, 'subtract into');
   for (let i = 0; i < a.length; i++) out[i] = (a[i] as number) - (b[i] as number);
   return out;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toCanonicalBytes } from './canonical.js';
 import { BlockDecoder, decodeUpdate, encodeUpdate, encodedSize } from './encoding.js';
 import type { Layout } from './layout.js';
 
@@ -31,6 +32,13 @@ describe('update encodings', () => {
       expect(Math.abs(int8[i]! - x)).toBeLessThanOrEqual(s / 2 + 1e-9);
     });
     expect(int8[330]).toBeCloseTo(delta[330]!, 6); // a one-value tensor is exact up to float32
+  });
+
+  it('float32 is the canonical bytes, on little-endian hosts without a copy', () => {
+    const bytes = encodeUpdate(delta, LAYOUT, 'float32');
+    expect(bytes).toEqual(toCanonicalBytes(Float32Array.from(delta)));
+    const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+    expect(bytes.buffer === delta.buffer).toBe(littleEndian);
   });
 
   it('is deterministic, and a block decoder gives the whole decode from any block boundaries', () => {

@@ -1,5 +1,6 @@
 import { getFloat16, setFloat16 } from '@petamoriken/float16';
 import { SiloError } from '@silo/common';
+import { toCanonicalBytes } from './canonical.js';
 import { layoutSize, type Layout } from './layout.js';
 
 /**
@@ -31,6 +32,9 @@ export function encodedSize(layout: Layout, encoding: UpdateEncoding): number {
 /**
  * Encodes a delta. Deterministic: the same values give the same bytes.
  *
+ * `float32` bytes are the canonical bytes of `delta` ({@link toCanonicalBytes}): on little-endian
+ * hosts a view of its memory, not a copy, so `delta` must stay unchanged while they are in use.
+ *
  * @throws SiloError `ERR_SHAPE_MISMATCH` when `delta` does not fit `layout`; `ERR_BAD_INPUT` for
  *   a value that is not finite, or (float16) beyond half precision's range of ±65504.
  */
@@ -38,15 +42,12 @@ export function encodeUpdate(delta: Float32Array, layout: Layout, encoding: Upda
   const length = layoutSize(layout);
   if (delta.length !== length)
     throw new SiloError('ERR_SHAPE_MISMATCH', `update has ${delta.length} values, the layout ${length}`);
+  if (encoding === 'float32') {
+    for (let i = 0; i < length; i++) if (!Number.isFinite(delta[i]!)) throw notFinite(i, delta[i]!);
+    return toCanonicalBytes(delta);
+  }
   const out = new Uint8Array(encodedSize(layout, encoding));
   const view = new DataView(out.buffer);
-  if (encoding === 'float32') {
-    for (let i = 0; i < length; i++) {
-      if (!Number.isFinite(delta[i]!)) throw notFinite(i, delta[i]!);
-      view.setFloat32(4 * i, delta[i]!, true);
-    }
-    return out;
-  }
   if (encoding === 'float16') {
     for (let i = 0; i < length; i++) {
       if (!Number.isFinite(delta[i]!)) throw notFinite(i, delta[i]!);
