@@ -39,6 +39,7 @@ export {
   type NewEgressRecord,
 } from './egress-records.js';
 export {
+  VerifiedCheckpoints,
   verifyLedgerReceipt,
   type LedgerReceiptData,
   type ReceiptFailureReason,

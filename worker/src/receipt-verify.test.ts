@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeEntry, encodeEntry, signCheckpoint } from '@silo/ledger';
+import { decodeEntry, encodeEntry, parseVerifierKey, signCheckpoint } from '@silo/ledger';
 import {
   FIXTURE_ORIGIN,
   ledgerFixture,
@@ -10,7 +10,7 @@ import {
   signedUpdate,
   type LedgerFixture,
 } from './ledger.fixture.js';
-import { verifyLedgerReceipt, type ReceiptVerdict } from './receipt-verify.js';
+import { VerifiedCheckpoints, verifyLedgerReceipt, type ReceiptVerdict } from './receipt-verify.js';
 
 let dir: string;
 let f: LedgerFixture;
@@ -157,6 +157,79 @@ describe('verifyLedgerReceipt', () => {
     expect(verifyLedgerReceipt(receipt, f.sent, trusted())).toMatchObject({
       ok: true,
       signature: 'verified',
+    });
+  });
+});
+
+describe('VerifiedCheckpoints', () => {
+  const signedAt = (size: number): string =>
+    signCheckpoint({ origin: FIXTURE_ORIGIN, size, root: f.store.root(size) }, f.coordinator.signer);
+
+  it('verifies a note once per key and origin, answering a repeat from memory', () => {
+    const checkpoints = new VerifiedCheckpoints();
+    const first = checkpoints.verify(f.receipt.checkpoint, f.coordinator.verifierKey, FIXTURE_ORIGIN);
+    expect(first).toMatchObject({ origin: FIXTURE_ORIGIN, size: 5 });
+    // Another worker's copy of the same pinned key.
+    const sameKey = parseVerifierKey(f.coordinator.verifierKeyText);
+    expect(checkpoints.verify(f.receipt.checkpoint, sameKey, FIXTURE_ORIGIN)).toBe(first);
+  });
+
+  it('still refuses the note under another key of the same name, or for another origin', () => {
+    const checkpoints = new VerifiedCheckpoints();
+    checkpoints.verify(f.receipt.checkpoint, f.coordinator.verifierKey, FIXTURE_ORIGIN);
+    const impostor = noteKey(FIXTURE_ORIGIN);
+    expect(() => checkpoints.verify(f.receipt.checkpoint, impostor.verifierKey, FIXTURE_ORIGIN)).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_SIGNATURE' }),
+    );
+    // Even one whose 32-bit key id collides with the pinned key's.
+    const colliding = {
+      ...f.coordinator.verifierKey,
+      publicKeyRaw: impostor.verifierKey.publicKeyRaw,
+      publicKey: impostor.verifierKey.publicKey,
+    };
+    expect(() => checkpoints.verify(f.receipt.checkpoint, colliding, FIXTURE_ORIGIN)).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_SIGNATURE' }),
+    );
+    expect(() =>
+      checkpoints.verify(f.receipt.checkpoint, f.coordinator.verifierKey, 'silo.test/other'),
+    ).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
+    // The impostor's signature over the same checkpoint is a different note: checked, and refused.
+    const forged = signCheckpoint(
+      { origin: FIXTURE_ORIGIN, size: f.store.size, root: f.store.root() },
+      impostor.signer,
+    );
+    for (let i = 0; i < 2; i++) {
+      expect(() => checkpoints.verify(forged, f.coordinator.verifierKey, FIXTURE_ORIGIN)).toThrow(
+        expect.objectContaining({ code: 'ERR_BAD_SIGNATURE' }),
+      );
+    }
+  });
+
+  it('keeps only the most recent notes', () => {
+    const checkpoints = new VerifiedCheckpoints(2);
+    const key = f.coordinator.verifierKey;
+    const [a, b, c] = [signedAt(3), signedAt(4), signedAt(5)];
+    const first = checkpoints.verify(a, key, FIXTURE_ORIGIN);
+    checkpoints.verify(b, key, FIXTURE_ORIGIN);
+    expect(checkpoints.verify(a, key, FIXTURE_ORIGIN)).toBe(first);
+    checkpoints.verify(c, key, FIXTURE_ORIGIN);
+    const again = checkpoints.verify(a, key, FIXTURE_ORIGIN);
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+
+  it('serves verifyLedgerReceipt, which still refuses a forged checkpoint', () => {
+    const checkpoints = new VerifiedCheckpoints();
+    const trust = { ...trusted(), checkpoints };
+    expect(verifyLedgerReceipt(f.receipt, f.sent, trust)).toMatchObject({ ok: true, signature: 'verified' });
+    expect(verifyLedgerReceipt(f.receipt, f.sent, trust)).toMatchObject({ ok: true, signature: 'verified' });
+    const forged = signCheckpoint(
+      { origin: FIXTURE_ORIGIN, size: f.store.size, root: f.store.root() },
+      noteKey(FIXTURE_ORIGIN).signer,
+    );
+    expect(refusal(verifyLedgerReceipt({ ...f.receipt, checkpoint: forged }, f.sent, trust))).toEqual({
+      reason: 'bad-signature',
+      code: 'ERR_BAD_SIGNATURE',
     });
   });
 });

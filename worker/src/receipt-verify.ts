@@ -38,6 +38,46 @@ export interface ReceiptTrust {
   readonly verifierKey?: VerifierKey | undefined;
   /** Checkpoint origin; default the verifier key's name (and unchecked without key or origin). */
   readonly origin?: string | undefined;
+  /** Checkpoints verified before, to look a repeated one up in rather than check it again. */
+  readonly checkpoints?: VerifiedCheckpoints | undefined;
+}
+
+/** Checkpoints kept by a {@link VerifiedCheckpoints} by default. */
+const VERIFIED_CHECKPOINTS_KEPT = 16;
+
+/**
+ * Checkpoint notes that verified, by the exact note text, verifier key and origin they verified
+ * with. Every update of a round is receipted with the same checkpoint, so workers sharing a
+ * process (a simulation's virtual workers) check its signature once, not once each. A note that
+ * fails is not kept: it is checked, and refused, every time. Holds the most recent few.
+ */
+export class VerifiedCheckpoints {
+  readonly #kept = new Map<string, Checkpoint>();
+  readonly #capacity: number;
+
+  constructor(capacity = VERIFIED_CHECKPOINTS_KEPT) {
+    this.#capacity = capacity;
+  }
+
+  /**
+   * {@link verifyCheckpoint}, answered from memory for a note verified before with the same key
+   * (name, key id and public key) and origin.
+   *
+   * @throws SiloError as `verifyCheckpoint`.
+   */
+  verify(note: string, verifierKey: VerifierKey, origin: string): Checkpoint {
+    const { name, keyId, publicKeyRaw } = verifierKey;
+    const id = JSON.stringify([origin, name, keyId, Buffer.from(publicKeyRaw).toString('base64'), note]);
+    const kept = this.#kept.get(id);
+    if (kept !== undefined) return kept;
+    const checkpoint = verifyCheckpoint(note, verifierKey, origin);
+    if (this.#kept.size >= this.#capacity) {
+      const oldest = this.#kept.keys().next();
+      if (oldest.done !== true) this.#kept.delete(oldest.value);
+    }
+    this.#kept.set(id, checkpoint);
+    return checkpoint;
+  }
 }
 
 /** Why a receipt was refused. */
@@ -176,8 +216,13 @@ function checkEntry(receipt: LedgerReceiptData, sent: SentUpdate): Failure | und
 function openCheckpoint(note: string, trust: ReceiptTrust): Failure | { ok: true; checkpoint: Checkpoint } {
   const key = trust.verifierKey;
   if (key !== undefined) {
+    const origin = trust.origin ?? key.name;
     try {
-      return { ok: true, checkpoint: verifyCheckpoint(note, key, trust.origin ?? key.name) };
+      const checkpoint =
+        trust.checkpoints === undefined
+          ? verifyCheckpoint(note, key, origin)
+          : trust.checkpoints.verify(note, key, origin);
+      return { ok: true, checkpoint };
     } catch (err) {
       const error = toSiloError(err);
       return error.code === 'ERR_BAD_SIGNATURE'

@@ -14,6 +14,7 @@ import { loadSigningKey } from '@silo/signing';
 import { workerConfigSchema, type WorkerConfig } from './config.js';
 import { EgressLog } from './egress-log.js';
 import { ModelCache } from './model-cache.js';
+import { VerifiedCheckpoints } from './receipt-verify.js';
 import { NO_HETEROGENEITY, SIMULATED_DROPOUT_CODE, SimulatedTrainer } from './simulated-trainer.js';
 import { egressLogPath, ensureStateDir } from './state-dir.js';
 import { federationChannelCredentials } from './tls.js';
@@ -94,11 +95,14 @@ export interface VirtualPoolStats {
  * share, mTLS certificate, egress log and ledger receipts, talking to the coordinator over its own
  * gRPC channel with every check a worker started alone makes. What they share is the process: one
  * tfjs backend, one compiled model per architecture (a {@link ModelCache}, through which their
- * training runs one at a time), and each simulated data set built and split once.
+ * training runs one at a time), each simulated data set built and split once, and the ledger
+ * checkpoints verified so far: a round's checkpoint note, the same in every receipt of the round,
+ * has its signature checked once per pinned key rather than once per worker.
  */
 export class VirtualPool {
   readonly #workers: Worker[] = [];
   readonly #models = new ModelCache();
+  readonly #checkpoints = new VerifiedCheckpoints();
   readonly #online = new Set<string>();
   readonly #stats: Omit<VirtualPoolStats, 'online' | 'queued' | 'workers'> = {
     started: 0,
@@ -215,6 +219,7 @@ export class VirtualPool {
         log: egressLog,
         ledgerKey: coordinatorKey,
         ledgerOrigin: config.ledgerOrigin,
+        verifiedCheckpoints: this.#checkpoints,
         receiptGiveUpMs: config.receipts.giveUpMs,
         receiptInitialDelayMs: config.receipts.initialDelayMs,
         receiptMaxDelayMs: config.receipts.maxDelayMs,

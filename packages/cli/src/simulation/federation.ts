@@ -12,7 +12,7 @@ import {
   type ProcessGroup,
 } from './processes.js';
 
-/** libuv threads of a pool process: its workers fsync their egress logs in parallel. */
+/** libuv threads of a pool process: its workers write their egress logs (synchronous I/O) in parallel. */
 const POOL_THREADPOOL_SIZE = '16';
 
 /** One simulated worker's files. */
