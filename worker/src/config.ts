@@ -145,6 +145,10 @@ export const workerConfigSchema = z
           .default(30 * 60_000),
         /** First retry delay while the coordinator has no checkpoint covering the update. */
         initialDelayMs: z.number().int().min(10).default(1_000),
+        /**
+         * Longest wait between receipt requests, and before the first one: the worker asks once
+         * the update's round has closed, or when this much time has passed, whichever is first.
+         */
         maxDelayMs: z.number().int().min(100).default(60_000),
       })
       .strict()

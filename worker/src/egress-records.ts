@@ -88,7 +88,7 @@ export const egressRecordSchema = z.discriminatedUnion('kind', [
     .strict(),
   /** A FetchModel request. */
   z.object({ ...common, kind: z.literal('fetch-model'), runId, round, keyId: z.string() }).strict(),
-  /** One upload attempt of an update, logged (and fsynced) before its first byte is sent. */
+  /** One upload attempt of an update, logged (on stable storage) before its first byte is sent. */
   z
     .object({
       ...common,

@@ -122,6 +122,12 @@ function fetcher(
   return { fetcher: instance, receipt, failed };
 }
 
+/** Appends a record of its own and returns the kinds of every record in the log so far. */
+async function logged(): Promise<string[]> {
+  await log.append({ kind: 'fetch-model', bytes: 1, runId: 'marker', round: 1, keyId: 'k' });
+  return (await readEgressLog(log.path)).records.map((r) => r.kind);
+}
+
 describe('ReceiptFetcher', () => {
   it('retries while the coordinator has no checkpoint, then verifies and records the receipt', async () => {
     const server = await receiptServer((n) => (n < 3 ? notYet() : wire(f.receipt)));
@@ -154,6 +160,68 @@ describe('ReceiptFetcher', () => {
     expect(records[0]?.bytes).toBeGreaterThan(64);
     expect(records[3]).toMatchObject({ kind: 'receipt', status: 'verified', treeSize: 5, bytes: 0 });
     expect(pendingReceipts(records)).toEqual([]);
+  });
+
+  it('waits for the round of a just-accepted update to close before the first request', async () => {
+    let closed = false;
+    const server = await receiptServer(() => (closed ? wire(f.receipt) : notYet()));
+    cleanups.push(server.close);
+    const { fetcher: fx, receipt } = fetcher(server.address, { maxDelayMs: 600_000 });
+    const { runId, round } = pending;
+    fx.track(pending, Date.now() + 600_000);
+    // Appends are written in call order: a request asked for at once would be logged before this.
+    expect(await logged()).toEqual(['fetch-model']);
+    fx.roundClosed(runId, round - 1);
+    fx.roundClosed('another-run', round);
+    // A loop woken by these would have logged its request by the time the second append is in.
+    await logged();
+    expect(await logged()).toEqual(['fetch-model', 'fetch-model', 'fetch-model']);
+    expect(server.calls).toHaveLength(0);
+    closed = true;
+    fx.roundClosed(runId, round);
+    expect(await receipt).toMatchObject({ entryIndex: f.sent.entryIndex, signature: 'verified' });
+    expect(server.calls).toHaveLength(1);
+    const { records } = await readEgressLog(log.path);
+    expect(records.slice(3).map((r) => r.kind)).toEqual(['receipt-request', 'receipt']);
+  });
+
+  it('asks at once for an update whose round is already known to have closed', async () => {
+    const server = await receiptServer(() => wire(f.receipt));
+    cleanups.push(server.close);
+    const { fetcher: fx, receipt } = fetcher(server.address, { maxDelayMs: 600_000 });
+    fx.roundClosed(pending.runId, pending.round + 1);
+    fx.track(pending, Date.now() + 600_000);
+    expect(await receipt).toMatchObject({ entryIndex: f.sent.entryIndex });
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it('asks without hearing of the close once maxDelayMs has passed, or the round deadline', async () => {
+    const server = await receiptServer(() => wire(f.receipt));
+    cleanups.push(server.close);
+    for (const [maxDelayMs, deadlineInMs] of [
+      [150, 600_000],
+      [600_000, 150],
+    ] as const) {
+      const { fetcher: fx, receipt } = fetcher(server.address, { maxDelayMs });
+      const started = Date.now();
+      fx.track(pending, started + deadlineInMs);
+      await receipt;
+      // Timers never fire early; a millisecond of slack for the clock's rounding.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(149);
+    }
+    expect(server.calls).toHaveLength(2);
+  });
+
+  it('stops while waiting for a round to close, leaving the receipt pending', async () => {
+    const server = await receiptServer(() => wire(f.receipt));
+    cleanups.push(server.close);
+    const { fetcher: fx } = fetcher(server.address, { maxDelayMs: 600_000 });
+    fx.track(pending, Date.now() + 600_000);
+    expect(fx.pending).toBe(1);
+    await fx.stop();
+    expect(fx.pending).toBe(0);
+    expect(server.calls).toHaveLength(0);
+    expect((await readEgressLog(log.path)).records).toEqual([]);
   });
 
   it('stores a receipt as unverified-signature when no key is pinned', async () => {

@@ -97,32 +97,65 @@ export function pendingReceipts(records: readonly EgressRecord[]): PendingReceip
   return [...accepted.values()].filter((p) => !settled.has(keyOf(p)));
 }
 
+/** A loop waiting for the round of its update to close. */
+interface RoundWaiter {
+  readonly runId: string;
+  readonly round: number;
+  readonly wake: () => void;
+}
+
 /**
  * Fetches owed ledger receipts in the background, one loop per accepted update: asks with
  * GetReceipt (logging each request), retries with capped exponential backoff and jitter while
  * the coordinator has no checkpoint covering the entry, verifies what arrives, and records the
  * verdict (or, after the give-up time, `receipt-missing`) in the egress log.
+ *
+ * The coordinator signs the checkpoint that covers an update when the update's round closes, so
+ * asking while the round is open only fetches NOT_FOUND. An update just accepted therefore waits
+ * for its round to close (see {@link ReceiptFetcher.roundClosed}) before the first request.
  */
 export class ReceiptFetcher {
   readonly #o: ReceiptFetcherOptions;
   readonly #stopping = new AbortController();
   readonly #loops = new Map<string, Promise<void>>();
   readonly #done = new Set<string>();
+  readonly #waiting = new Set<RoundWaiter>();
+  /** The latest round of each run known to have closed. */
+  readonly #closed = new Map<string, number>();
 
   constructor(options: ReceiptFetcherOptions) {
     this.#o = options;
   }
 
-  /** Starts fetching the receipt of `pending`, unless it is already being fetched or settled. */
-  track(pending: PendingReceipt): void {
+  /**
+   * Starts fetching the receipt of `pending`, unless it is already being fetched or settled.
+   *
+   * @param roundDeadlineMs - for an update just accepted, its round's deadline (Unix ms). The
+   *   first request then waits until the round is known to have closed ({@link roundClosed}), the
+   *   deadline passes, or `maxDelayMs` (the longest wait between requests) has gone by, whichever
+   *   comes first. Without it (a receipt resumed from the egress log) the first request goes at once.
+   */
+  track(pending: PendingReceipt, roundDeadlineMs?: number): void {
     const key = keyOf(pending);
     if (this.#stopping.signal.aborted || this.#loops.has(key) || this.#done.has(key)) return;
-    const loop = this.#fetch(pending)
+    const loop = this.#fetch(pending, roundDeadlineMs)
       .catch((err: unknown) => this.#unrecorded(pending, toSiloError(err)))
       // Only a throwing event listener gets here; it must not become an unhandled rejection.
       .catch((err: unknown) => this.#o.logger.error({ err }, 'a receipt event listener threw'))
       .finally(() => this.#loops.delete(key));
     this.#loops.set(key, loop);
+  }
+
+  /**
+   * Every round of `runId` up to `round` has closed (the worker was sent an instruction of a later
+   * round, or the evaluation of this one): receipts waiting for one of them to close are asked for
+   * now. A checkpoint may still be signed a moment later; a request that comes too early is
+   * retried with the usual backoff.
+   */
+  roundClosed(runId: string, round: number): void {
+    if (round > (this.#closed.get(runId) ?? -1)) this.#closed.set(runId, round);
+    for (const waiter of [...this.#waiting])
+      if (waiter.runId === runId && waiter.round <= round) waiter.wake();
   }
 
   /** Receipts being fetched. */
@@ -136,11 +169,14 @@ export class ReceiptFetcher {
     await Promise.all([...this.#loops.values()]);
   }
 
-  async #fetch(p: PendingReceipt): Promise<void> {
+  async #fetch(p: PendingReceipt, roundDeadlineMs: number | undefined): Promise<void> {
     const { log, logger } = this.#o;
     const now = this.#o.now ?? Date.now;
     const signal = this.#stopping.signal;
     const giveUpAt = p.acceptedAtMs + (this.#o.giveUpMs ?? DEFAULT_RECEIPT_GIVE_UP_MS);
+    const maxDelayMs = this.#o.maxDelayMs ?? DEFAULT_RECEIPT_MAX_DELAY_MS;
+    if (roundDeadlineMs !== undefined)
+      await this.#roundClosedOr(p, Math.min(roundDeadlineMs, now() + maxDelayMs, giveUpAt) - now());
     const request: IReceiptRequest = { entryIndex: p.entryIndex, updateDigest: p.updateDigest };
     const requestBytes = pb.ReceiptRequest.encode(request).finish().length;
     let attempts = 0;
@@ -172,12 +208,30 @@ export class ReceiptFetcher {
       const delay = backoffDelay(
         attempts - 1,
         this.#o.initialDelayMs ?? DEFAULT_RECEIPT_INITIAL_DELAY_MS,
-        this.#o.maxDelayMs ?? DEFAULT_RECEIPT_MAX_DELAY_MS,
+        maxDelayMs,
       );
       await sleep(Math.min(delay, Math.max(0, giveUpAt - now())), undefined, { signal }).catch(
         () => undefined,
       );
     }
+  }
+
+  /** Resolves when the round of `p` is known to have closed, after `waitMs`, or on stop. */
+  #roundClosedOr(p: PendingReceipt, waitMs: number): Promise<void> {
+    const signal = this.#stopping.signal;
+    if (signal.aborted || p.round <= (this.#closed.get(p.runId) ?? -1)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.#waiting.delete(waiter);
+        resolve();
+      };
+      const waiter: RoundWaiter = { runId: p.runId, round: p.round, wake: done };
+      const timer = setTimeout(done, Math.max(0, waitMs));
+      signal.addEventListener('abort', done, { once: true });
+      this.#waiting.add(waiter);
+    });
   }
 
   #call(request: IReceiptRequest, signal: AbortSignal): Promise<LedgerReceipt> {

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SiloError } from '@silo/common';
-import { LedgerStore, encodeEntry } from '@silo/ledger';
+import { LedgerStore, encodeEntry, type StoredCheckpoint } from '@silo/ledger';
 import {
   federationService,
   toServiceError,
@@ -41,13 +41,31 @@ interface MiniCoordinator {
   close: () => void;
 }
 
+const trainInstruction = (round: number): IInstruction => ({
+  train: {
+    runId: RUN,
+    round,
+    baseDigest: sha256Hex(base),
+    nonce: `nonce-${round}`,
+    deadlineUnixMs: Date.now() + 600_000,
+    modelSpecJson: '"mlp"',
+    hyperparameters: { epochs: 1, batchSize: 1, learningRate: 0.1, seed: 1 },
+  },
+});
+
+/**
+ * @param nextRound - once round 1's update is accepted, send round 2's instruction on the Join
+ *   stream, as a coordinator does once the round has closed.
+ */
 async function miniCoordinator(
   store: LedgerStore,
   signer: FixtureNoteKey['signer'],
+  nextRound = false,
 ): Promise<MiniCoordinator> {
   const received: FlattenedJws[] = [];
   let uploads = 0;
-  let checkpoint: string | undefined;
+  let checkpoint: StoredCheckpoint | undefined;
+  let joined: grpc.ServerWritableStream<JoinRequest, IInstruction> | undefined;
   const server = new grpc.Server();
   server.addService(federationService, {
     getChallenge: (
@@ -57,17 +75,8 @@ async function miniCoordinator(
       callback(null, { challenge: 'test-challenge', expiresUnixMs: Date.now() + 30_000 });
     },
     join: (call: grpc.ServerWritableStream<JoinRequest, IInstruction>) => {
-      call.write({
-        train: {
-          runId: RUN,
-          round: 1,
-          baseDigest: sha256Hex(base),
-          nonce: 'nonce-1',
-          deadlineUnixMs: Date.now() + 60_000,
-          modelSpecJson: '"mlp"',
-          hyperparameters: { epochs: 1, batchSize: 1, learningRate: 0.1, seed: 1 },
-        },
-      });
+      joined = call;
+      call.write(trainInstruction(1));
     },
     fetchModel: (call: grpc.ServerWritableStream<FetchModelRequest, IModelChunk>) => {
       call.write({
@@ -91,6 +100,7 @@ async function miniCoordinator(
         received.push(manifest);
         const claims = JSON.parse(Buffer.from(manifest.payload, 'base64url').toString('utf8')) as {
           keyId: string;
+          round: number;
           updateDigest: string;
           numExamples: number;
           nonce: string;
@@ -98,7 +108,7 @@ async function miniCoordinator(
         const entry = encodeEntry({
           type: 'update',
           runId: RUN,
-          round: 1,
+          round: claims.round,
           keyId: claims.keyId,
           manifest,
           updateDigest: claims.updateDigest,
@@ -107,16 +117,18 @@ async function miniCoordinator(
           acceptedAt: Date.now(),
         });
         store.append(entry).then(
-          ({ index }) =>
+          ({ index }) => {
             callback(null, {
               runId: RUN,
-              round: 1,
+              round: claims.round,
               keyId: claims.keyId,
               updateDigest: claims.updateDigest,
               acceptedUnixMs: Date.now(),
               acceptedInRound: 1,
               entryIndex: index,
-            }),
+            });
+            if (nextRound && claims.round === 1) joined?.write(trainInstruction(2));
+          },
           (err: unknown) => callback(toServiceError(err)),
         );
       });
@@ -129,23 +141,23 @@ async function miniCoordinator(
       if (checkpoint === undefined) {
         // The round "closes" now: the next request finds a checkpoint.
         store.checkpoint(FIXTURE_ORIGIN, signer).then(
-          (note) => {
-            checkpoint = note;
+          () => {
+            checkpoint = store.checkpoints().at(-1);
             callback(toServiceError(new SiloError('ERR_NOT_FOUND', 'no checkpoint covers the entry yet')));
           },
           (err: unknown) => callback(toServiceError(err)),
         );
         return;
       }
-      const note = checkpoint;
+      const { note, size } = checkpoint;
       store.entry(index).then(
         (entry) =>
           callback(null, {
             entryIndex: index,
             entry,
             checkpoint: note,
-            treeSize: store.size,
-            proof: store.inclusionProof(index),
+            treeSize: size,
+            proof: store.inclusionProof(index, size),
           }),
         (err: unknown) => callback(toServiceError(err)),
       );
@@ -250,5 +262,56 @@ describe('a worker with records', () => {
     expect(records.find((r) => r.kind === 'accepted')).toMatchObject({ entryIndex: 0, duplicate: false });
     expect(records.find((r) => r.kind === 'receipt')).toMatchObject({ status: 'verified', treeSize: 1 });
     expect(pendingReceipts(records)).toEqual([]);
+  });
+
+  it('asks for the receipt of a round once an instruction of the next round shows it has closed', async () => {
+    const coordinator = noteKey();
+    const mini = await miniCoordinator(store, coordinator.signer, true);
+    const log = await EgressLog.open(join(dir, 'egress.log'));
+    const trainer = {
+      numExamples: 10,
+      train: () =>
+        Promise.resolve({
+          delta: new Float32Array([0.5, 0.5, 0.5, 0.5]),
+          result: { loss: 0.25, accuracy: 0.75, numExamples: 10, steps: 10 },
+        }),
+      dispose: () => undefined,
+    } as unknown as Trainer;
+    // Without word of the next round, the first request would wait for the round's deadline, ten
+    // minutes away, or receiptMaxDelayMs, as long.
+    const worker = new Worker({
+      coordinator: mini.address,
+      credentials: grpc.credentials.createInsecure(),
+      name: 'w',
+      key: await workerKey(),
+      trainer,
+      backend: 'test',
+      logger: quiet,
+      initialDelayMs: 10,
+      maxDelayMs: 50,
+      records: {
+        log,
+        ledgerKey: coordinator.verifierKey,
+        receiptInitialDelayMs: 10,
+        receiptMaxDelayMs: 600_000,
+      },
+    });
+    const receipt = new Promise<WorkerEvents['receipt'][0]>((resolve) => worker.once('receipt', resolve));
+    worker.start();
+    try {
+      expect(await receipt).toMatchObject({ runId: RUN, round: 1, signature: 'verified' });
+    } finally {
+      await worker.stop();
+      mini.close();
+    }
+    const { records, problems } = await readEgressLog(log.path);
+    expect(problems).toEqual([]);
+    const round1 = records.filter((r) => 'round' in r && r.round === 1).map((r) => r.kind);
+    expect(round1.slice(round1.indexOf('accepted'))).toEqual([
+      'accepted',
+      'receipt-request',
+      'receipt-request',
+      'receipt',
+    ]);
   });
 });

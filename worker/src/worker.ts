@@ -35,6 +35,7 @@ import {
   type ReceiptEvent,
   type ReceiptFailedEvent,
 } from './receipt-fetcher.js';
+import type { VerifiedCheckpoints } from './receipt-verify.js';
 import { fetchModel, updateWireSize, uploadUpdate } from './transfer.js';
 import type { Trainer } from './trainer.js';
 import { attackDelta, attackSeed, formatAttack, type Attack } from './attack.js';
@@ -71,11 +72,16 @@ export interface WorkerRecords {
   ledgerKey?: VerifierKey | undefined;
   /** Origin line the checkpoints must carry; default the key's name. */
   ledgerOrigin?: string | undefined;
+  /** Checkpoints verified already, shared by the workers of one process; default none. */
+  verifiedCheckpoints?: VerifiedCheckpoints | undefined;
   /** Give up on a receipt this long after acceptance; default 30 minutes. */
   receiptGiveUpMs?: number;
   /** First receipt retry delay; default 1 s, doubling up to `receiptMaxDelayMs`, with full jitter. */
   receiptInitialDelayMs?: number;
-  /** Default 60 s. */
+  /**
+   * Longest wait between receipt requests, and for the round of an accepted update to close
+   * before the first request; default 60 s.
+   */
   receiptMaxDelayMs?: number;
 }
 
@@ -160,7 +166,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
         client: this.#client,
         log: records.log,
         logger: options.logger,
-        trust: { verifierKey: records.ledgerKey, origin: records.ledgerOrigin },
+        trust: {
+          verifierKey: records.ledgerKey,
+          origin: records.ledgerOrigin,
+          checkpoints: records.verifiedCheckpoints,
+        },
         giveUpMs: records.receiptGiveUpMs,
         initialDelayMs: records.receiptInitialDelayMs,
         maxDelayMs: records.receiptMaxDelayMs,
@@ -249,8 +259,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
         const evaluate = instruction.evaluate !== null && instruction.evaluate !== undefined;
         if (train || evaluate) {
           try {
-            if (train) this.#enqueue(await this.#instructions.verify(instruction));
-            else this.#enqueueEvaluation(await this.#instructions.verifyEvaluate(instruction));
+            if (train) {
+              const verified = await this.#instructions.verify(instruction);
+              // A round is sent once the one before it has closed.
+              this.#receipts?.roundClosed(verified.runId, verified.round - 1);
+              this.#enqueue(verified);
+            } else {
+              const verified = await this.#instructions.verifyEvaluate(instruction);
+              // A round's checkpoint is evaluated once the round has closed.
+              this.#receipts?.roundClosed(verified.runId, verified.round);
+              this.#enqueueEvaluation(verified);
+            }
           } catch (err) {
             const error = toSiloError(err);
             this.#o.logger.error(
@@ -598,7 +617,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /**
    * A lost connection during upload is retried; the coordinator answers a repeat with the first
-   * receipt. Each attempt is logged (and fsynced) before it is sent, and its outcome after.
+   * receipt. Each attempt is logged (on stable storage) before it is sent, and its outcome after.
    */
   async #submitWithRetry(
     jws: FlattenedJws,
@@ -634,16 +653,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
         await sleep(backoffDelay(attempt, this.#o.initialDelayMs ?? 500, this.#o.maxDelayMs ?? 30_000));
         continue;
       }
-      await this.#recordAccepted(jws, manifest, receipt);
+      await this.#recordAccepted(jws, manifest, receipt, deadline);
       return receipt;
     }
   }
 
-  /** Logs the coordinator's acceptance and starts fetching the ledger receipt it owes. */
+  /**
+   * Logs the coordinator's acceptance and starts fetching the ledger receipt it owes, once the
+   * round (open until `roundDeadlineMs` at the latest) has closed.
+   */
   async #recordAccepted(
     jws: FlattenedJws,
     manifest: Omit<UpdateManifest, 'v' | 'keyId'>,
     receipt: Receipt,
+    roundDeadlineMs: number,
   ): Promise<void> {
     const log = this.#o.records?.log;
     if (log === undefined) return;
@@ -659,7 +682,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       duplicate: receipt.duplicate,
       acceptedAt: Number(receipt.acceptedUnixMs),
     });
-    this.#receipts?.track({ runId, round, entryIndex, updateDigest, manifest: jws, acceptedAtMs: record.at });
+    this.#receipts?.track(
+      { runId, round, entryIndex, updateDigest, manifest: jws, acceptedAtMs: record.at },
+      roundDeadlineMs,
+    );
   }
 
   /**
