@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SiloError } from '@silo/common';
-import { LedgerStore, encodeEntry, type StoredCheckpoint } from '@silo/ledger';
+import { LedgerStore, encodeEntry, type StoredCheckpoint, type VerifierKey } from '@silo/ledger';
 import {
   federationService,
   toServiceError,
@@ -182,32 +182,42 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A worker whose training always returns the same delta, logging to `log`. */
+async function recordingWorker(
+  address: string,
+  log: EgressLog,
+  ledgerKey: VerifierKey,
+  receiptMaxDelayMs: number,
+): Promise<Worker> {
+  const trainer = {
+    numExamples: 10,
+    train: () =>
+      Promise.resolve({
+        delta: new Float32Array([0.5, 0.5, 0.5, 0.5]),
+        result: { loss: 0.25, accuracy: 0.75, numExamples: 10, steps: 10 },
+      }),
+    dispose: () => undefined,
+  } as unknown as Trainer;
+  return new Worker({
+    coordinator: address,
+    credentials: grpc.credentials.createInsecure(),
+    name: 'w',
+    key: await workerKey(),
+    trainer,
+    backend: 'test',
+    logger: quiet,
+    initialDelayMs: 10,
+    maxDelayMs: 50,
+    records: { log, ledgerKey, receiptInitialDelayMs: 10, receiptMaxDelayMs },
+  });
+}
+
 describe('a worker with records', () => {
   it('logs what it sends before sending it, and verifies the receipt of its accepted update', async () => {
     const coordinator = noteKey();
     const mini = await miniCoordinator(store, coordinator.signer);
     const log = await EgressLog.open(join(dir, 'egress.log'));
-    const trainer = {
-      numExamples: 10,
-      train: () =>
-        Promise.resolve({
-          delta: new Float32Array([0.5, 0.5, 0.5, 0.5]),
-          result: { loss: 0.25, accuracy: 0.75, numExamples: 10, steps: 10 },
-        }),
-      dispose: () => undefined,
-    } as unknown as Trainer;
-    const worker = new Worker({
-      coordinator: mini.address,
-      credentials: grpc.credentials.createInsecure(),
-      name: 'w',
-      key: await workerKey(),
-      trainer,
-      backend: 'test',
-      logger: quiet,
-      initialDelayMs: 10,
-      maxDelayMs: 50,
-      records: { log, ledgerKey: coordinator.verifierKey, receiptInitialDelayMs: 10, receiptMaxDelayMs: 20 },
-    });
+    const worker = await recordingWorker(mini.address, log, coordinator.verifierKey, 20);
     const submitted = new Promise<WorkerEvents['submitted'][0]>((resolve) =>
       worker.once('submitted', resolve),
     );
@@ -268,34 +278,9 @@ describe('a worker with records', () => {
     const coordinator = noteKey();
     const mini = await miniCoordinator(store, coordinator.signer, true);
     const log = await EgressLog.open(join(dir, 'egress.log'));
-    const trainer = {
-      numExamples: 10,
-      train: () =>
-        Promise.resolve({
-          delta: new Float32Array([0.5, 0.5, 0.5, 0.5]),
-          result: { loss: 0.25, accuracy: 0.75, numExamples: 10, steps: 10 },
-        }),
-      dispose: () => undefined,
-    } as unknown as Trainer;
     // Without word of the next round, the first request would wait for the round's deadline, ten
     // minutes away, or receiptMaxDelayMs, as long.
-    const worker = new Worker({
-      coordinator: mini.address,
-      credentials: grpc.credentials.createInsecure(),
-      name: 'w',
-      key: await workerKey(),
-      trainer,
-      backend: 'test',
-      logger: quiet,
-      initialDelayMs: 10,
-      maxDelayMs: 50,
-      records: {
-        log,
-        ledgerKey: coordinator.verifierKey,
-        receiptInitialDelayMs: 10,
-        receiptMaxDelayMs: 600_000,
-      },
-    });
+    const worker = await recordingWorker(mini.address, log, coordinator.verifierKey, 600_000);
     const receipt = new Promise<WorkerEvents['receipt'][0]>((resolve) => worker.once('receipt', resolve));
     worker.start();
     try {
