@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { SiloError, toSiloError, type Logger } from '@silo/common';
-import {
-  createStrategy,
-  decodeState,
-  encodeState,
-  type AggregateResult,
-  type ClientUpdate,
-  type Strategy,
-  type StrategyState,
-} from '@silo/aggregation';
+import { createStrategy } from '@silo/aggregation';
 import type { AggregateRecord } from '@silo/ledger';
-import { dpMeanDelta, epsilonOfRounds, gaussianNoise } from '@silo/privacy';
-import { decodeUpdate, fromCanonicalBytes, layoutSize, toCanonicalBytes } from '@silo/tensors';
+import { epsilonOfRounds } from '@silo/privacy';
+import { fromCanonicalBytes, layoutSize } from '@silo/tensors';
 import type { SigningKey } from '@silo/signing';
 import type { BlobStore } from './blob-store.js';
 import { faultPoint } from './faults.js';
@@ -22,16 +14,9 @@ import { evaluationDue, openEvaluation } from './evaluations.js';
 import { sampleWorkers, type RoundJobData, type RoundScheduler, type RoundSteps } from './scheduler.js';
 import { resolveCount } from './config.js';
 import { streamable, streamingFedAvg } from './streaming-aggregate.js';
-import { secureMean } from '@silo/secagg';
+import { RoundCombiner, plainEncoding, type ReleasedRound, type RoundAggregate } from './round-combine.js';
 import type { SecAggPhase, SecureAggregation, SecureSum } from './secagg.js';
-import type {
-  AcceptedUpdate,
-  RoundPrivacy,
-  RoundRecord,
-  RoundSummary,
-  RunRecord,
-  StateStore,
-} from './state.js';
+import type { RoundPrivacy, RoundRecord, RoundSummary, RunRecord, StateStore } from './state.js';
 
 /** Events the round engine emits in this process. */
 export interface RoundEvents {
@@ -40,18 +25,6 @@ export interface RoundEvents {
   'round-retried': [{ runId: string; round: number; attempt: number; added: string[] }];
   'evaluation-opened': [{ runId: string; round: number; sampled: string[] }];
   'run-ended': [{ runId: string; status: string; error?: string }];
-}
-
-/** What aggregating a round produced, streamed or in memory. */
-interface RoundAggregate {
-  checkpoint: string;
-  totalExamples: number;
-  /** Server state the round started from and left (stateful strategies). */
-  stateIn?: string | null | undefined;
-  stateOut?: string | undefined;
-  privacy?: NonNullable<AggregateRecord['privacy']> | undefined;
-  /** The new weights, when they were in memory anyway. */
-  weights?: Float32Array | undefined;
 }
 
 /** Options for {@link RoundEngine}. */
@@ -83,11 +56,13 @@ export interface RoundEngineOptions {
  */
 export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps {
   readonly #o: RoundEngineOptions;
+  readonly #combiner: RoundCombiner;
   #scheduler: RoundScheduler | undefined;
 
   constructor(options: RoundEngineOptions) {
     super();
     this.#o = options;
+    this.#combiner = new RoundCombiner(options.blobs, (runId) => this.#privateRounds(runId));
   }
 
   /** The scheduler is created after the engine, which it calls back. */
@@ -231,7 +206,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
   }
 
   /** The accountant's view of the rounds a run has released so far. */
-  async #privateRounds(runId: string): Promise<{ samplingRate: number; noiseMultiplier: number }[]> {
+  async #privateRounds(runId: string): Promise<ReleasedRound[]> {
     return (await this.#o.state.history(runId)).flatMap((summary) =>
       summary.privacy === undefined
         ? []
@@ -381,7 +356,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     }
     const combined: RoundAggregate =
       secure !== undefined
-        ? await this.#inMemory(run, record, strategy, accepted, length, secure)
+        ? await this.#combiner.inMemory(run, record, strategy, accepted, length, secure)
         : streamable(run.config)
           ? await streamingFedAvg(
               blobs,
@@ -390,7 +365,7 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
               run.layout,
               run.config.strategy.clipNorm,
             )
-          : await this.#inMemory(run, record, strategy, accepted, length);
+          : await this.#combiner.inMemory(run, record, strategy, accepted, length);
     const { checkpoint, totalExamples, stateIn, stateOut, privacy, weights } = combined;
     faultPoint('aggregate-stored', round);
     const rejected = (await state.rejections(runId, round)).length;
@@ -504,173 +479,11 @@ export class RoundEngine extends EventEmitter<RoundEvents> implements RoundSteps
     this.emit('evaluation-opened', { runId, round, sampled });
   }
 
-  /**
-   * The round's aggregate by a strategy that needs every update at once (or DP): the updates
-   * are read into memory, combined, and the checkpoint and any server state stored.
-   */
-  async #inMemory(
-    run: RunRecord,
-    record: RoundRecord,
-    strategy: Strategy,
-    accepted: readonly AcceptedUpdate[],
-    length: number,
-    secure?: SecureSum,
-  ): Promise<RoundAggregate> {
-    const { blobs } = this.#o;
-    const base = fromCanonicalBytes(await blobs.get(record.base), length);
-    const updates: ClientUpdate[] = [];
-    // Securely aggregated, the masked inputs are never decoded one by one: the strategy (and DP)
-    // gets their unmasked mean alone.
-    for (const update of secure === undefined ? accepted : []) {
-      const delta = decodeUpdate(await blobs.get(update.updateDigest), run.layout, plainEncoding(update));
-      updates.push({ keyId: update.keyId, numExamples: update.numExamples, delta });
-    }
-    const stateIn = strategy.stateful ? (run.strategyState ?? null) : undefined;
-    const serverState =
-      stateIn === null || stateIn === undefined ? undefined : decodeState(await blobs.get(stateIn), length);
-    const totalExamples = accepted.reduce((sum, u) => sum + u.numExamples, 0);
-    const { result, privacy } =
-      secure === undefined
-        ? await this.#combine(run, record, strategy, base, updates, serverState)
-        : await this.#combineSecure(run, record, strategy, base, secure, totalExamples, serverState);
-    const stateOut =
-      strategy.stateful && result.state !== undefined
-        ? await blobs.put(encodeState(result.state))
-        : undefined;
-    const checkpoint = await blobs.put(toCanonicalBytes(result.weights));
-    return {
-      checkpoint,
-      totalExamples: result.totalExamples,
-      stateIn,
-      stateOut,
-      privacy,
-      weights: result.weights,
-    };
-  }
-
-  /**
-   * The strategy's aggregate of the round. With differential privacy the strategy is given one
-   * update, the noised mean delta of DP-FedAvg (clipped, with the noise stored as a blob for
-   * auditors in central mode), and the privacy record of the round comes back with it.
-   */
-  async #combine(
-    run: RunRecord,
-    record: RoundRecord,
-    strategy: Strategy,
-    base: Float32Array,
-    updates: ClientUpdate[],
-    serverState: StrategyState | undefined,
-  ): Promise<{ result: AggregateResult; privacy?: NonNullable<AggregateRecord['privacy']> }> {
-    const dp = run.config.privacy;
-    if (dp === undefined) return { result: strategy.aggregate(base, updates, serverState) };
-    const sampling = this.#sampling(run, record);
-    const noise =
-      dp.mode === 'central' ? gaussianNoise(base.length, dp.noiseMultiplier * dp.clipNorm) : undefined;
-    const noiseDigest = noise === undefined ? null : await this.#o.blobs.put(toCanonicalBytes(noise));
-    const mean = dpMeanDelta(
-      updates,
-      { clipNorm: dp.clipNorm, mode: dp.mode, denominator: sampling.denominator },
-      noise,
-    );
-    const totalExamples = updates.reduce((sum, u) => sum + u.numExamples, 0);
-    const combined = strategy.aggregate(
-      base,
-      [{ keyId: 'dp-mean', numExamples: totalExamples, delta: mean }],
-      serverState,
-    );
-    return {
-      result: { ...combined, numUpdates: updates.length },
-      privacy: await this.#privacyRecord(run, record, noiseDigest),
-    };
-  }
-
-  /**
-   * The strategy's aggregate of a securely aggregated round: the unmasked mean delta, noised
-   * first in central DP mode (σ = zC over the DP denominator, as in {@link #combine}).
-   */
-  async #combineSecure(
-    run: RunRecord,
-    record: RoundRecord,
-    strategy: Strategy,
-    base: Float32Array,
-    secure: SecureSum,
-    totalExamples: number,
-    serverState: StrategyState | undefined,
-  ): Promise<{ result: AggregateResult; privacy?: NonNullable<AggregateRecord['privacy']> }> {
-    const dp = run.config.privacy;
-    let noiseDigest: string | null = null;
-    let noise: Float32Array | undefined;
-    if (dp !== undefined && dp.mode === 'central') {
-      noise = gaussianNoise(base.length, dp.noiseMultiplier * dp.clipNorm);
-      noiseDigest = await this.#o.blobs.put(toCanonicalBytes(noise));
-    }
-    const { mean } = secureMean(
-      secure.sum,
-      secure.survivors.length,
-      secure.params,
-      secure.denominator,
-      noise,
-    );
-    const combined = strategy.aggregate(
-      base,
-      [{ keyId: 'secure-sum', numExamples: totalExamples, delta: mean }],
-      serverState,
-    );
-    const result = { ...combined, numUpdates: secure.survivors.length };
-    if (dp === undefined) return { result };
-    return { result, privacy: await this.#privacyRecord(run, record, noiseDigest) };
-  }
-
-  /** The sampling record of a private round. */
-  #sampling(run: RunRecord, record: RoundRecord): RoundPrivacy {
-    if (record.privacy === undefined)
-      throw new SiloError(
-        'ERR_INTERNAL',
-        `round ${run.round} of private run ${run.id} has no sampling record`,
-      );
-    return record.privacy;
-  }
-
-  /** The privacy record of a private round: its mechanism, sampling, noise and ε so far. */
-  async #privacyRecord(
-    run: RunRecord,
-    record: RoundRecord,
-    noiseDigest: string | null,
-  ): Promise<NonNullable<AggregateRecord['privacy']>> {
-    const dp = run.config.privacy;
-    if (dp === undefined) throw new SiloError('ERR_INTERNAL', `run ${run.id} has no privacy`);
-    const sampling = this.#sampling(run, record);
-    const spent = await this.#privateRounds(run.id);
-    const epsilon = epsilonOfRounds(
-      [...spent, { samplingRate: sampling.samplingRate, noiseMultiplier: dp.noiseMultiplier }],
-      dp.delta,
-    );
-    return {
-      mode: dp.mode,
-      clipNorm: dp.clipNorm,
-      noiseMultiplier: dp.noiseMultiplier,
-      delta: dp.delta,
-      population: sampling.population,
-      samplingRate: sampling.samplingRate,
-      denominator: sampling.denominator,
-      ...(sampling.shares === undefined ? {} : { shares: sampling.shares }),
-      noise: noiseDigest,
-      epsilon,
-    };
-  }
-
   async #openNext(runId: string, round: number): Promise<void> {
     const run = await this.#o.state.getRun(runId);
     if (run.status === 'running' && run.round === round + 1)
       await this.#jobs.schedule('open', { runId, round: round + 1 });
   }
-}
-
-/** An update's encoding, which must be one the strategies decode (not a masked input). */
-function plainEncoding(update: AcceptedUpdate): 'float32' | 'float16' | 'int8' {
-  if (update.encoding === 'masked')
-    throw new SiloError('ERR_INTERNAL', `the masked input of ${update.keyId} cannot be decoded alone`);
-  return update.encoding ?? 'float32';
 }
 
 /** What the aggregate record says of a securely aggregated round. */
