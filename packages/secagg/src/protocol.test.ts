@@ -218,9 +218,11 @@ describe('SecAgg+ end to end', () => {
     const before = Uint32Array.from(round.sum);
     const reveals = round.answering.flatMap((id) => round.clients.get(id)!.reveal(round));
     // One neighbour of the dropped w0 reveals a corrupted share of its mask key (x-coordinate kept).
+    // Byte 1, not byte 0: each share byte maps to the same byte of the key, and X25519 clamps the
+    // low three bits of byte 0, so a change confined to them leaves an equivalent key.
     const bad = reveals.findIndex((r) => r.kind === 'mask');
     const bytes = Buffer.from(reveals[bad]!.share, 'base64url');
-    bytes[0]! ^= 0xff;
+    bytes[1]! ^= 0xff;
     const tampered = reveals.map((r, i) => (i === bad ? { ...r, share: bytes.toString('base64url') } : r));
     const corrupted = await reconstructSecrets(tampered, 3);
     expect(() => unmaskSum({ ...round, secrets: corrupted, threshold: 3 })).toThrow(
