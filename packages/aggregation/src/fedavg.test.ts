@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { createRng } from '@silo/common';
 import { digestWeights } from '@silo/tensors';
-import { FedAvg } from './fedavg.js';
+import { FedAvg, weightedMeanDelta } from './fedavg.js';
+import { SUM_BLOCK, applyDelta } from './weighted-mean.js';
 import type { ClientUpdate } from './strategy.js';
 
 function permutations<T>(items: readonly T[]): T[][] {
@@ -75,6 +76,20 @@ describe('FedAvg', () => {
     }
   });
 
+  it('equals the float64 mean added to the base, bit for bit, across sum blocks', () => {
+    const random = createRng(11);
+    const length = 2 * SUM_BLOCK + 999;
+    const base = Float32Array.from({ length }, () => random() * 2 - 1);
+    const updates: ClientUpdate[] = Array.from({ length: 6 }, (_, k) => ({
+      keyId: `worker-${k}`,
+      numExamples: 1 + Math.floor(random() * 1000),
+      delta: Float32Array.from({ length }, () => (random() - 0.5) * 10 ** Math.floor(random() * 8 - 4)),
+    }));
+    const { mean } = weightedMeanDelta('fedavg', base, updates);
+    const expected = applyDelta(base, mean);
+    expect(digestWeights(fedavg.aggregate(base, updates).weights)).toBe(digestWeights(expected));
+  });
+
   it('accumulates in float64', () => {
     // One update of 2^24 then 1000 updates of 1, all with n=1. In float32, 2^24 + 1 rounds back
     // to 2^24, so a float32 sum would stay 2^24 and give 2^24 / 1001 ≈ 16760.456. The true mean
@@ -136,10 +151,26 @@ describe('FedAvg', () => {
       expect.objectContaining({ code: 'ERR_BAD_INPUT', message: expect.stringContaining('k1') as unknown }),
     );
     expect(() =>
-      fedavg.aggregate(Float32Array.from([Number.POSITIVE_INFINITY]), [
-        { keyId: 'k1', numExamples: 1, delta: new Float32Array(1) },
+      fedavg.aggregate(Float32Array.from([0, Number.POSITIVE_INFINITY]), [
+        { keyId: 'k1', numExamples: 1, delta: new Float32Array(2) },
       ]),
-    ).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
+    ).toThrow(
+      expect.objectContaining({
+        code: 'ERR_BAD_INPUT',
+        message: 'base weights[1] is Infinity; every value must be finite',
+      }),
+    );
+  });
+
+  it('rejects an aggregate that overflows float32', () => {
+    // 3e38 + 1e38 is finite in float64 and past float32's largest value, about 3.4e38.
+    const update = { keyId: 'k1', numExamples: 1, delta: Float32Array.from([0, 1e38]) };
+    expect(() => fedavg.aggregate(Float32Array.from([1, 3e38]), [update])).toThrow(
+      expect.objectContaining({
+        code: 'ERR_BAD_INPUT',
+        message: 'the aggregate is Infinity at value 1: it overflows float32',
+      }),
+    );
   });
 
   it('does not modify its inputs', () => {

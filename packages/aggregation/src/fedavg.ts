@@ -3,7 +3,7 @@ import { assertFinite } from '@silo/tensors';
 import { refuseState, type StrategyState } from './state.js';
 import type { AggregateResult, ClientUpdate, Strategy } from './strategy.js';
 import { AT_LEAST_ONE, checkUpdate, sortedByKeyId } from './updates.js';
-import { applyDelta, weightedSum } from './weighted-mean.js';
+import { forEachWeightedSumBlock } from './weighted-mean.js';
 
 /**
  * Federated averaging (McMahan et al., 2017): the new weights are
@@ -28,9 +28,63 @@ export class FedAvg implements Strategy {
    */
   aggregate(base: Float32Array, updates: readonly ClientUpdate[], state?: StrategyState): AggregateResult {
     refuseState(this.name, state);
-    const { mean, totalExamples, numUpdates } = weightedMeanDelta(this.name, base, updates);
-    return { weights: applyDelta(base, mean), totalExamples, numUpdates };
+    return averagedWeights(this.name, base, updates);
   }
+}
+
+/**
+ * FedAvg's new weights, `base + Σ nᵢ·δᵢ / Σ nᵢ`, block by block and rounded to float32 once:
+ * bit for bit the mean of {@link weightedMeanDelta} followed by `applyDelta`, without a float64
+ * array of the model's size. FedProx's aggregate too.
+ *
+ * @param strategy - name for messages.
+ * @throws SiloError as {@link FedAvg.aggregate}; `ERR_BAD_INPUT` also for a result that
+ *   overflows float32.
+ */
+export function averagedWeights(
+  strategy: string,
+  base: Float32Array,
+  updates: readonly ClientUpdate[],
+): AggregateResult {
+  const round = weightedRound(strategy, base, updates);
+  const { totalExamples } = round;
+  const weights = new Float32Array(base.length);
+  let probe = 0;
+  round.sumBlocks((sums, start) => {
+    probe += addMeanBlock(weights, base, sums, start, totalExamples);
+  });
+  // The base is checked here rather than up front, so the common case reads it once.
+  if (probe !== 0) {
+    assertFinite(base, 'base weights');
+    const at = weights.findIndex((value) => !Number.isFinite(value));
+    throw new SiloError(
+      'ERR_BAD_INPUT',
+      `the aggregate is ${weights[at]} at value ${at}: it overflows float32`,
+    );
+  }
+  return { weights, totalExamples, numUpdates: round.numUpdates };
+}
+
+/**
+ * `out[i] = base[i] + sums[j] / total` over one block, `i = start + j`, rounded to float32.
+ * A function of its own, not the closure's body, so its loop keeps its locals in registers.
+ *
+ * @returns 0 when every value written is finite, NaN otherwise (x − x is 0 only for finite x).
+ */
+function addMeanBlock(
+  out: Float32Array,
+  base: Float32Array,
+  sums: Float64Array,
+  start: number,
+  total: number,
+): number {
+  let probe = 0;
+  for (let j = 0, i = start; j < sums.length; j++, i++) {
+    const value = Math.fround((base[i] as number) + (sums[j] as number) / total);
+    out[i] = value;
+    probe += value - value;
+  }
+  return probe;
 }
 
 /** The example-weighted mean of a round's deltas, still in float64, and what went into it. */
@@ -52,19 +106,44 @@ export function weightedMeanDelta(
   base: Float32Array,
   updates: readonly ClientUpdate[],
 ): MeanDelta {
-  if (updates.length === 0) throw new SiloError('ERR_BAD_INPUT', `${strategy} needs at least one update`);
   assertFinite(base, 'base weights');
+  const round = weightedRound(strategy, base, updates);
+  const mean = new Float64Array(base.length);
+  round.sumBlocks((sums, start) => {
+    for (let j = 0; j < sums.length; j++) mean[start + j] = (sums[j] as number) / round.totalExamples;
+  });
+  return { mean, totalExamples: round.totalExamples, numUpdates: round.numUpdates };
+}
+
+/** A round's updates checked and in key-id order, ready to be summed block by block. */
+interface WeightedRound {
+  /** Σ nᵢ, summed in key-id order. */
+  readonly totalExamples: number;
+  readonly numUpdates: number;
+  /** Runs `Σ nᵢ·δᵢ` in float64 in key-id order, a block at a time (see `forEachWeightedSumBlock`). */
+  sumBlocks(onBlock: (sums: Float64Array, start: number) => void): void;
+}
+
+function weightedRound(
+  strategy: string,
+  base: Float32Array,
+  updates: readonly ClientUpdate[],
+): WeightedRound {
+  if (updates.length === 0) throw new SiloError('ERR_BAD_INPUT', `${strategy} needs at least one update`);
   const sorted = sortedByKeyId(updates);
   for (const update of sorted) checkUpdate(update, base.length);
   const weights = sorted.map((u) => u.numExamples);
-  const sum = weightedSum(
-    sorted.map((u) => u.delta),
-    weights,
-    base.length,
-    (i) => `update from ${sorted[i]?.keyId}: vector`,
-  );
-  // Σ nᵢ in the same order as before, so the mean divides by the same float64.
-  const totalExamples = weights.reduce((total, n) => total + n, 0);
-  for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) / totalExamples;
-  return { mean: sum, totalExamples, numUpdates: sorted.length };
+  const deltas = sorted.map((u) => u.delta);
+  return {
+    totalExamples: weights.reduce((total, n) => total + n, 0),
+    numUpdates: sorted.length,
+    sumBlocks: (onBlock) =>
+      forEachWeightedSumBlock(
+        deltas,
+        weights,
+        base.length,
+        onBlock,
+        (i) => `update from ${sorted[i]?.keyId}: vector`,
+      ),
+  };
 }

@@ -1,10 +1,9 @@
 import { SiloError } from '@silo/common';
 import { configOf, type OptionsOf } from './config.js';
-import { weightedMeanDelta } from './fedavg.js';
+import { averagedWeights } from './fedavg.js';
 import { refuseState, type StrategyState } from './state.js';
 import type { AggregateResult, ClientUpdate, Strategy } from './strategy.js';
 import { AT_LEAST_ONE } from './updates.js';
-import { applyDelta } from './weighted-mean.js';
 
 /**
  * FedProx (Li et al., 2020, "Federated Optimization in Heterogeneous Networks"). The server
@@ -29,8 +28,7 @@ export class FedProx implements Strategy {
   /** FedAvg's aggregate. @throws SiloError as `FedAvg.aggregate`. */
   aggregate(base: Float32Array, updates: readonly ClientUpdate[], state?: StrategyState): AggregateResult {
     refuseState(this.name, state);
-    const { mean, totalExamples, numUpdates } = weightedMeanDelta(this.name, base, updates);
-    return { weights: applyDelta(base, mean), totalExamples, numUpdates };
+    return averagedWeights(this.name, base, updates);
   }
 }
 

@@ -1,6 +1,18 @@
 import { describe, it, expect } from 'vitest';
 import { createRng } from '@silo/common';
-import { SUM_BLOCK, WeightedMeanAccumulator, applyDelta, weightedSum } from './weighted-mean.js';
+import { SUM_BLOCK, WeightedMeanAccumulator, applyDelta, forEachWeightedSumBlock } from './weighted-mean.js';
+
+/** The blocks of {@link forEachWeightedSumBlock} put together in one array. */
+function weightedSum(
+  vectors: readonly Float32Array[],
+  weights: readonly number[],
+  length: number,
+  what?: (i: number) => string,
+): Float64Array {
+  const sum = new Float64Array(length);
+  forEachWeightedSumBlock(vectors, weights, length, (sums, start) => sum.set(sums, start), what);
+  return sum;
+}
 
 describe('WeightedMeanAccumulator', () => {
   it('computes Σ w·v / Σ w', () => {
@@ -46,7 +58,7 @@ describe('WeightedMeanAccumulator', () => {
   });
 });
 
-describe('weightedSum', () => {
+describe('forEachWeightedSumBlock', () => {
   // Two whole blocks and a partial one, so block edges are crossed.
   const length = 2 * SUM_BLOCK + 1_234;
   const random = createRng(7);
@@ -54,14 +66,22 @@ describe('weightedSum', () => {
     Float32Array.from({ length }, () => (random() - 0.5) * 10 ** Math.floor(random() * 8 - 4)),
   );
   const weights = [3, 1, 700, 12, 5];
+  const more = Array.from({ length: 9 }, () =>
+    Float32Array.from({ length }, () => (random() - 0.5) * 10 ** Math.floor(random() * 8 - 4)),
+  );
+  const moreWeights = [3, 1, 700, 12, 5, 0.25, 9, 40, 2];
 
-  it('equals the vector-at-a-time float64 sum bit for bit', () => {
-    const acc = new WeightedMeanAccumulator(length);
-    vectors.forEach((v, i) => acc.add(v, weights[i] as number));
-    const sum = weightedSum(vectors, weights, length);
-    const mean = sum.map((x) => x / acc.totalWeight);
-    expect(Buffer.from(mean.buffer).equals(Buffer.from(acc.mean().buffer))).toBe(true);
-  });
+  // Vectors are added four at a time and then one by one: every count of full groups and rest.
+  it.each([1, 2, 3, 4, 5, 7, 8, 9])(
+    'equals the vector-at-a-time float64 sum bit for bit for %i vectors',
+    (n) => {
+      const acc = new WeightedMeanAccumulator(length);
+      more.slice(0, n).forEach((v, i) => acc.add(v, moreWeights[i] as number));
+      const sum = weightedSum(more.slice(0, n), moreWeights.slice(0, n), length);
+      const mean = sum.map((x) => x / acc.totalWeight);
+      expect(Buffer.from(mean.buffer).equals(Buffer.from(acc.mean().buffer))).toBe(true);
+    },
+  );
 
   it.each([
     ['NaN in the last, partial block', 2, 2 * SUM_BLOCK + 7, Number.NaN],
