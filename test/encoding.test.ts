@@ -39,6 +39,8 @@ describe('compressed updates in a run', () => {
       ledgerName: 'silo-encoding',
       workers: ['a', 'b'].map((name, i) => ({ name, org: 'test', publicKeyFile: made[i]!.publicPath })),
       chunkBytes: 64 * 1024,
+      // Every download streams from disk, a chunk at a time, rather than from the model cache.
+      modelCacheBytes: 0,
     });
     coordinator = await Coordinator.start({ config, logger: quietLogger });
     const { train } = loadMnist({ trainSize: 200, testSize: 100, seed: 4 });

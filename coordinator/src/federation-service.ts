@@ -416,8 +416,15 @@ export class FederationService {
     const reader = await this.#o.blobs.openReader(digest);
     try {
       await writer.write(header);
-      for (let sent = 0; sent < totalBytes; sent += size) {
-        const chunk = new Uint8Array(Math.min(size, totalBytes - sent));
+      // Two buffers taken in turn: a buffer is read into again only once the write after its
+      // own has returned, by which time its message has been serialized and sent. Allocating
+      // per chunk instead leaves a model's worth of garbage per download for the collector.
+      const buffers = [
+        new Uint8Array(Math.min(size, totalBytes)),
+        new Uint8Array(Math.min(size, totalBytes)),
+      ];
+      for (let sent = 0, k = 0; sent < totalBytes; sent += size, k ^= 1) {
+        const chunk = buffers[k]!.subarray(0, Math.min(size, totalBytes - sent));
         await reader.nextBytes(chunk);
         await writer.write({ data: chunk });
         this.#events?.bytes?.('out', chunk.byteLength);
