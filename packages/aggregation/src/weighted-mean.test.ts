@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { createRng } from '@silo/common';
 import { SUM_BLOCK, WeightedMeanAccumulator, applyDelta, forEachWeightedSumBlock } from './weighted-mean.js';
+import { SimdSumKernel } from './simd-sum.js';
 
 /** The blocks of {@link forEachWeightedSumBlock} put together in one array. */
 function weightedSum(
@@ -82,6 +83,56 @@ describe('forEachWeightedSumBlock', () => {
       expect(Buffer.from(mean.buffer).equals(Buffer.from(acc.mean().buffer))).toBe(true);
     },
   );
+
+  // The SIMD kernel does a multiple of four elements of a block and the scalar loop the rest.
+  it.each([1, 3, 4, 7, SUM_BLOCK, SUM_BLOCK + 5])('is bit for bit the scalar sum for %i elements', (size) => {
+    const slices = more.slice(0, 6).map((v) => v.slice(0, size));
+    const acc = new WeightedMeanAccumulator(size);
+    slices.forEach((v, i) => acc.add(v, moreWeights[i] as number));
+    const mean = weightedSum(slices, moreWeights.slice(0, 6), size).map((x) => x / acc.totalWeight);
+    expect(Buffer.from(mean.buffer).equals(Buffer.from(acc.mean().buffer))).toBe(true);
+  });
+
+  it.each([1, 2, 3, 5, 6])(
+    'pads a short group of %i vectors without changing a bit, signed zeros included',
+    (n) => {
+      // -0, and products that underflow to -0 with a tiny weight, next to ordinary values.
+      const size = 4 * 9 + 3;
+      const vs = Array.from({ length: n }, (_, k) =>
+        Float32Array.from({ length: size }, (_, i) => [-0, -1e-45, 0, 1.5, -2.25e-7][(i + k) % 5] as number),
+      );
+      const ws = Array.from({ length: n }, (_, k) => [1, 1e-300, 3, 0.5, 7, 2][k] as number);
+      const acc = new WeightedMeanAccumulator(size);
+      vs.forEach((v, i) => acc.add(v, ws[i] as number));
+      const sum = weightedSum(vs, ws, size);
+      const mean = sum.map((x) => x / acc.totalWeight);
+      expect(Buffer.from(mean.buffer).equals(Buffer.from(acc.mean().buffer))).toBe(true);
+    },
+  );
+
+  it('gives the same sums to a call nested in onBlock, which finds the kernel taken', () => {
+    const expected = weightedSum(more, moreWeights, length);
+    const outer = new Float64Array(length);
+    const inner = new Float64Array(length);
+    forEachWeightedSumBlock(more, moreWeights, length, (sums, start) => {
+      if (start === 0) expect(SimdSumKernel.take()).toBeUndefined();
+      outer.set(sums, start);
+      if (start === 0) inner.set(weightedSum(more, moreWeights, length));
+    });
+    expect(Buffer.from(outer.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+    expect(Buffer.from(inner.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+  });
+
+  it('runs on the WebAssembly SIMD kernel here, given back after each call', () => {
+    const kernel = SimdSumKernel.take();
+    expect(kernel).toBeDefined();
+    expect(SimdSumKernel.take()).toBeUndefined();
+    kernel?.release();
+    weightedSum(more, moreWeights, length);
+    const again = SimdSumKernel.take();
+    expect(again).toBe(kernel);
+    again?.release();
+  });
 
   it.each([
     ['NaN in the last, partial block', 2, 2 * SUM_BLOCK + 7, Number.NaN],

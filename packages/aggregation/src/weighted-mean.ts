@@ -1,5 +1,6 @@
 import { SiloError } from '@silo/common';
 import { assertFinite } from '@silo/tensors';
+import { KERNEL_BLOCK, SimdSumKernel } from './simd-sum.js';
 
 /**
  * Running weighted mean of vectors, summed in float64.
@@ -72,7 +73,7 @@ export class WeightedMeanAccumulator {
  * sums (128 KiB) stay in a core's L2 cache while each vector's slice streams past, so memory
  * traffic is the vectors read once, not a float64 read and write of the sum per vector.
  */
-export const SUM_BLOCK = 16_384;
+export const SUM_BLOCK = KERNEL_BLOCK;
 
 /**
  * `Σ weightᵢ × vectorᵢ` in float64, vectors added in the order given. The sum is built and
@@ -108,20 +109,45 @@ export function forEachWeightedSumBlock(
       throw new SiloError('ERR_BAD_INPUT', `${what(i)}: weight must be positive and finite, got ${weight}`);
     }
   });
-  const scratch = new Float64Array(Math.min(SUM_BLOCK, length));
-  for (let start = 0; start < length; start += SUM_BLOCK) {
-    const end = Math.min(length, start + SUM_BLOCK);
-    const sums = end - start === scratch.length ? scratch : scratch.subarray(0, end - start);
-    sums.fill(0);
-    let k = 0;
-    for (; k + 3 < vectors.length; k += 4) addFourScaledRange(sums, vectors, weights, k, start);
-    for (; k < vectors.length; k++)
-      addScaledRange(sums, vectors[k] as Float32Array, weights[k] as number, start);
-    if (!allFinite(sums)) {
-      vectors.forEach((values, i) => assertFinite(values, what(i)));
+  // The SIMD kernel's memory holds the sums when it is free; otherwise (no wasm SIMD, or a
+  // nested call from an onBlock) a scratch array and the scalar loop, with the same result.
+  const kernel = SimdSumKernel.take();
+  try {
+    const scratch = kernel?.sums ?? new Float64Array(Math.min(SUM_BLOCK, length));
+    for (let start = 0; start < length; start += SUM_BLOCK) {
+      const end = Math.min(length, start + SUM_BLOCK);
+      const sums = end - start === scratch.length ? scratch : scratch.subarray(0, end - start);
+      sums.fill(0);
+      if (kernel === undefined) addScalar(sums, vectors, weights, start);
+      else {
+        for (let k = 0; k < vectors.length; k += 4) {
+          // The kernel does a multiple of four elements, the scalar loop the last few.
+          const done = kernel.addFour(sums.length, vectors, weights, k, start);
+          if (done < sums.length)
+            addScalar(sums.subarray(done), vectors.slice(k, k + 4), weights.slice(k, k + 4), start + done);
+        }
+      }
+      if (!allFinite(sums)) {
+        vectors.forEach((values, i) => assertFinite(values, what(i)));
+      }
+      onBlock(sums, start);
     }
-    onBlock(sums, start);
+  } finally {
+    kernel?.release();
   }
+}
+
+/** The block's sums of every vector, four per pass and the rest one by one, in order. */
+function addScalar(
+  sums: Float64Array,
+  vectors: readonly Float32Array[],
+  weights: readonly number[],
+  start: number,
+): void {
+  let k = 0;
+  for (; k + 3 < vectors.length; k += 4) addFourScaledRange(sums, vectors, weights, k, start);
+  for (; k < vectors.length; k++)
+    addScaledRange(sums, vectors[k] as Float32Array, weights[k] as number, start);
 }
 
 /** `sums[j] += scale × values[start + j]` over the block. */
