@@ -1,17 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as grpc from '@grpc/grpc-js';
-import { SiloError, toSiloError, type Logger } from '@silo/common';
-import type { VerifierKey } from '@silo/ledger';
+import { SiloError, toSiloError } from '@silo/common';
 import {
   DECLINE_TYP,
-  EVALUATION_TYP,
   JOIN_PROOF_TYP,
   createFederationClient,
   fromServiceError,
   pb,
   type Challenge,
-  type EvaluationClaims,
   type FederationClient,
   type IFetchModelRequest,
   type IJoinRequest,
@@ -21,109 +18,22 @@ import {
   type SignedEvaluateInstruction,
   type SignedTrainInstruction,
 } from '@silo/protocol';
-import { signManifest, type FlattenedJws, type SigningKey, type UpdateManifest } from '@silo/signing';
+import { signManifest, type FlattenedJws, type UpdateManifest } from '@silo/signing';
 import { privatizeDelta } from '@silo/privacy';
 import { InstructionVerifier, verifySecAggStep } from './instructions.js';
 import { SecAggParticipant } from './secagg-participant.js';
-import { evaluationRefusal, policyRefusal, type Policy, type TrainedRound } from './policy.js';
+import { policyRefusal, type TrainedRound } from './policy.js';
 import { encodeUpdate, fromCanonicalBytes, sha256Hex } from '@silo/tensors';
 import { backoffDelay } from './backoff.js';
-import type { EgressLog } from './egress-log.js';
-import {
-  ReceiptFetcher,
-  pendingReceipts,
-  type ReceiptEvent,
-  type ReceiptFailedEvent,
-} from './receipt-fetcher.js';
-import type { VerifiedCheckpoints } from './receipt-verify.js';
+import { evaluateAndReport } from './evaluation-task.js';
+import type { WorkerEvents, WorkerOptions } from './worker-options.js';
+import { ReceiptFetcher, pendingReceipts } from './receipt-fetcher.js';
 import { fetchModel, updateWireSize, uploadUpdate } from './transfer.js';
-import type { Trainer } from './trainer.js';
-import { attackDelta, attackSeed, formatAttack, type Attack } from './attack.js';
+import { attackDelta, attackSeed, formatAttack } from './attack.js';
 
 export { backoffDelay } from './backoff.js';
 
-/** What a worker reports to its host process. */
-export interface WorkerEvents {
-  joined: [];
-  disconnected: [SiloError];
-  submitted: [{ receipt: Receipt; manifest: Omit<UpdateManifest, 'v' | 'keyId'> }];
-  failed: [{ runId: string; round: number; error: SiloError }];
-  /** An instruction was not signed by the pinned coordinator key (or was malformed) and was dropped. */
-  'instruction-refused': [SiloError];
-  /** The owner's policy refused an instruction; the coordinator was told why. */
-  declined: [{ runId: string; round: number; code: string; reason: string }];
-  /** A federated-evaluation report was accepted by the coordinator. */
-  evaluated: [EvaluationClaims];
-  /** The owner's policy refused an evaluate instruction; nothing was fetched or sent. */
-  'evaluation-refused': [{ runId: string; round: number; reason: string }];
-  /** A ledger receipt for an accepted update arrived, was verified and recorded. */
-  receipt: [ReceiptEvent];
-  /** A ledger receipt was refused (and recorded as evidence), never came, or could not be recorded. */
-  'receipt-failed': [ReceiptFailedEvent];
-  /** A step of secure aggregation was refused (an unmasking request that would reveal too much, say). */
-  'secagg-refused': [{ runId: string; round: number; step: string; error: SiloError }];
-}
-
-/** The owner's records: an egress log, and how ledger receipts are fetched and checked. */
-export interface WorkerRecords {
-  /** Every message to the coordinator is logged here before it is sent. The worker closes it on stop. */
-  log: EgressLog;
-  /** The coordinator's ledger verifier key; without it receipts are kept as unverified-signature. */
-  ledgerKey?: VerifierKey | undefined;
-  /** Origin line the checkpoints must carry; default the key's name. */
-  ledgerOrigin?: string | undefined;
-  /** Checkpoints verified already, shared by the workers of one process; default none. */
-  verifiedCheckpoints?: VerifiedCheckpoints | undefined;
-  /** Give up on a receipt this long after acceptance; default 30 minutes. */
-  receiptGiveUpMs?: number;
-  /** First receipt retry delay; default 1 s, doubling up to `receiptMaxDelayMs`, with full jitter. */
-  receiptInitialDelayMs?: number;
-  /**
-   * Longest wait between receipt requests, and for the round of an accepted update to close
-   * before the first request; default 60 s.
-   */
-  receiptMaxDelayMs?: number;
-}
-
-/** Options for {@link Worker}. */
-export interface WorkerOptions {
-  /** `host:port` of the coordinator. */
-  coordinator: string;
-  name: string;
-  key: SigningKey;
-  trainer: Trainer;
-  backend: string;
-  logger: Logger;
-  /** First reconnect delay; doubles up to `maxDelayMs`, with full jitter. */
-  initialDelayMs?: number;
-  maxDelayMs?: number;
-  maxModelBytes?: number;
-  /**
-   * Channel credentials to the coordinator, never defaulted so that plain text is always a
-   * choice: mTLS from `federationChannelCredentials`, or `grpc.credentials.createInsecure()`.
-   */
-  credentials: grpc.ChannelCredentials;
-  /**
-   * The owner's egress log and receipt settings. Without them the worker logs nothing and fetches
-   * no receipts (for embedding and tests); `startWorkerFromConfig` always provides them.
-   */
-  records?: WorkerRecords;
-  /**
-   * The coordinator's key, pinned: only instructions it signed are acted on. Without it,
-   * instructions are taken unverified (a warning is logged once); `startWorkerFromConfig`
-   * requires it unless the worker runs insecure.
-   */
-  coordinatorKey?: VerifierKey | undefined;
-  /** The owner's policy; instructions outside it are declined with ERR_POLICY. */
-  policy?: Policy | undefined;
-  /**
-   * SIMULATION AND TESTING ONLY: makes this worker malicious. After local training and before
-   * signing, it corrupts its update as {@link Attack} says, so the update is still validly signed,
-   * as a compromised data owner's would be. For checking that robust strategies cope; never set
-   * it on a real worker. Default: none (an honest worker).
-   */
-  attack?: Attack | undefined;
-}
+export type { WorkerEvents, WorkerOptions, WorkerRecords } from './worker-options.js';
 
 /**
  * A data owner's worker: dials out to the coordinator, keeps a Join stream open, and for each
@@ -390,79 +300,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     );
   }
 
-  /**
-   * Evaluates the checkpoint an evaluate instruction names on the owner's held-out examples and
-   * reports the metrics, signed. A worker that holds nothing out says so in its log and sends
-   * nothing.
-   */
+  /** Runs an evaluate instruction (see {@link evaluateAndReport}) and tells the host how it ended. */
   async #evaluate(instruction: SignedEvaluateInstruction): Promise<void> {
+    const outcome = await evaluateAndReport(this.#o, this.#client, instruction);
     const { runId, round } = instruction;
-    if (this.#o.trainer.numHeldOut === 0) {
-      this.#o.logger.warn({ runId, round }, 'evaluation asked for, but this worker holds no examples out');
-      return;
-    }
-    const refusal = this.#o.policy === undefined ? undefined : evaluationRefusal(this.#o.policy, instruction);
-    if (refusal !== undefined) {
-      this.#o.logger.warn({ runId, round, reason: refusal }, 'evaluation refused by policy');
-      this.emit('evaluation-refused', { runId, round, reason: refusal });
-      return;
-    }
-    const deadline = Number(instruction.deadlineUnixMs);
-    if (Date.now() > deadline)
-      throw new SiloError('ERR_STALE_ROUND', `the evaluation of round ${round} has closed`);
-    const request: IFetchModelRequest = { runId, round, keyId: this.#o.key.keyId, evaluation: true };
-    await this.#o.records?.log.append({
-      kind: 'fetch-model',
-      bytes: pb.FetchModelRequest.encode(request).finish().length,
-      runId,
-      round,
-      keyId: this.#o.key.keyId,
-    });
-    const model = await fetchModel(this.#client, request, {
-      deadline,
-      maxBytes: this.#o.maxModelBytes ?? 1024 * 1024 * 1024,
-    });
-    if (model.digest !== instruction.baseDigest) {
-      throw new SiloError(
-        'ERR_BASE_MISMATCH',
-        `coordinator sent model ${model.digest}, instruction names ${instruction.baseDigest}`,
-      );
-    }
-    const metrics = this.#o.trainer.evaluate(
-      fromCanonicalBytes(model.bytes),
-      model.layout,
-      instruction.modelSpecJson,
-    );
-    const claims: EvaluationClaims = {
-      runId,
-      round,
-      checkpoint: model.digest,
-      nonce: instruction.nonce,
-      keyId: this.#o.key.keyId,
-      numExamples: metrics.numExamples,
-      loss: metrics.loss,
-      accuracy: metrics.accuracy,
-      issuedAt: Date.now(),
-    };
-    const report = await this.#o.key.sign(EVALUATION_TYP, claims);
-    await this.#o.records?.log.append({
-      kind: 'evaluation',
-      bytes: pb.EvaluationReport.encode({ report }).finish().length,
-      runId,
-      round,
-      report,
-      checkpoint: claims.checkpoint,
-      numExamples: claims.numExamples,
-      loss: claims.loss,
-      accuracy: claims.accuracy,
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.#client.reportEvaluation({ report }, { deadline: Date.now() + 15_000 }, (err) =>
-        err === null ? resolve() : reject(fromServiceError(err)),
-      );
-    });
-    this.#o.logger.info({ runId, round, accuracy: claims.accuracy }, 'evaluation reported');
-    this.emit('evaluated', claims);
+    if (outcome.kind === 'refused') this.emit('evaluation-refused', { runId, round, reason: outcome.reason });
+    if (outcome.kind === 'reported') this.emit('evaluated', outcome.claims);
   }
 
   /** Trains for an instruction the owner's policy allows, and declines, saying why, one it does not. */
