@@ -158,8 +158,10 @@ export class UpdateIntake {
         `update has ${manifest.updateBytes} bytes, the model needs ${size} in ${encoding}`,
       );
     }
-    // Streamed to disk as it arrives, checked on the way: memory stays at one chunk per upload,
-    // whatever the model's size and however many workers upload at once.
+    // Streamed to disk as it arrives, checked on the way: memory stays at the chunks grpc-js
+    // reads ahead per upload (up to 16 messages of chunkBytes), whatever the model's size.
+    // Lowering that read-ahead to one message was tried: the coordinator's peak RSS at N = 100,
+    // P = 10M did not fall (4.15x and 5.05x the model against 4.15x and 4.23x), so it stays.
     // Masked words are uniformly random by design: there is nothing to check in them.
     const validator = encoding === 'masked' ? undefined : new UpdateValidator(run.layout, encoding);
     const blob = await this.#o.blobs.openWriter(
