@@ -62,6 +62,25 @@ describe('update encodings', () => {
     }
   });
 
+  it('decodes float32 blocks at any byte offset alike, and names the first value not finite', () => {
+    const bytes = encodeUpdate(delta, LAYOUT, 'float32');
+    const bad = Uint8Array.from(bytes);
+    new DataView(bad.buffer).setFloat32(4 * 40, Number.NEGATIVE_INFINITY, true);
+    new DataView(bad.buffer).setFloat32(4 * 41, Number.NaN, true);
+    // At offset 0 the block is read as float32 directly; at offset 1 value by value.
+    for (const offset of [0, 1]) {
+      const decoder = new BlockDecoder(LAYOUT, 'float32');
+      const shifted = new Uint8Array(bytes.byteLength + offset);
+      shifted.set(bytes, offset);
+      const out = new Float32Array(331);
+      decoder.decode(shifted.subarray(offset), 0, out);
+      expect(out).toEqual(decodeUpdate(bytes, LAYOUT, 'float32'));
+      shifted.set(bad.subarray(4 * 32), offset + 4 * 32);
+      const block = shifted.subarray(offset + 4 * 32, offset + 4 * 64);
+      expect(() => decoder.decode(block, 32, new Float32Array(32))).toThrow(/update\[40\] is -Infinity/);
+    }
+  });
+
   it('refuses values it cannot carry and bytes that are not an update', () => {
     const bad = Float32Array.from(delta);
     bad[5] = Number.NaN;
