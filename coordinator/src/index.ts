@@ -25,5 +25,6 @@ export type { RoundSummary, RunRecord, AcceptedUpdate, RejectedUpdate } from './
 export { checkRedisDurability, type RedisDurability } from './redis-check.js';
 export { federationServerCredentials } from './tls.js';
 export { DiskBlobStore, type BlobStore } from './blob-store.js';
+export { streamingFedAvg, type StoredUpdate } from './streaming-aggregate.js';
 export { summarizeEvaluation, type FederatedEvaluation } from './evaluations.js';
 export { type ModelCard, modelCard, modelCardMarkdown } from './model-card.js';

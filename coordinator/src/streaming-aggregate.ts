@@ -1,11 +1,17 @@
+import { addWeightedInto } from '@silo/aggregation';
 import { SiloError } from '@silo/common';
 import { layoutSize, type Layout, type UpdateEncoding } from '@silo/tensors';
 import type { BlobBlockReader, BlobStore } from './blob-store.js';
 import { DecodingBlockReader } from './update-decoding.js';
 import type { RunConfig } from './config.js';
 
-/** Values per block: 4 MiB of float32, so a pass holds a few MiB whatever the model and the round. */
-const BLOCK_VALUES = 1 << 20;
+/**
+ * Values per block: 1 MiB of float32. A pass holds the float64 sums of a block, the blocks of
+ * {@link GROUP} updates and the output block, 7 MiB whatever the model and the round.
+ */
+const BLOCK_VALUES = 1 << 18;
+/** Updates read at once and added in one pass (the SIMD kernel's four). */
+const GROUP = 4;
 
 /** An accepted update as the streaming pass reads it: from its blob. */
 export interface StoredUpdate {
@@ -67,7 +73,9 @@ export async function streamingFedAvg(
       : await clipScales(blobs, ordered, layout, clipNorm, blockValues);
   const block = Math.min(blockValues, Math.max(length, 1));
   const sum = new Float64Array(block);
-  const values = new Float32Array(block);
+  const groupValues = Array.from({ length: GROUP }, () => new Float32Array(block));
+  const values = groupValues[0]!;
+  const weights = ordered.map((u) => u.numExamples);
   const out = new Float32Array(block);
   const writer = await blobs.openWriter(length * 4, undefined);
   const readers: (BlobBlockReader | DecodingBlockReader)[] = [];
@@ -80,12 +88,18 @@ export async function streamingFedAvg(
       const s = sum.subarray(0, size);
       const v = values.subarray(0, size);
       s.fill(0);
-      for (let k = 0; k < ordered.length; k++) {
-        await readers[k + 1]!.next(v);
-        const weight = ordered[k]!.numExamples;
-        const scale = scales[k]!;
-        if (scale === 1) for (let i = 0; i < size; i++) s[i] = s[i]! + weight * v[i]!;
-        else for (let i = 0; i < size; i++) s[i] = s[i]! + weight * Math.fround(v[i]! * scale);
+      for (let k = 0; k < ordered.length; k += GROUP) {
+        // A group's blocks are read together (the reads overlap on the thread pool), a clipped
+        // update's values scaled and rounded to float32 in place, then added in key-id order.
+        const group = groupValues
+          .slice(0, Math.min(GROUP, ordered.length - k))
+          .map((g) => g.subarray(0, size));
+        await Promise.all(group.map((g, q) => readers[k + q + 1]!.next(g)));
+        group.forEach((g, q) => {
+          const scale = scales[k + q]!;
+          if (scale !== 1) for (let i = 0; i < size; i++) g[i] = Math.fround(g[i]! * scale);
+        });
+        addWeightedInto(s, group, weights.slice(k, k + GROUP));
       }
       await base.next(v);
       const o = out.subarray(0, size);

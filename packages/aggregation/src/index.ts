@@ -27,4 +27,4 @@ export { Krum } from './krum.js';
 export { MultiKrum } from './multi-krum.js';
 export { Bulyan } from './bulyan.js';
 export { NormClipping, clipDelta } from './clipping.js';
-export { WeightedMeanAccumulator } from './weighted-mean.js';
+export { WeightedMeanAccumulator, addWeightedInto } from './weighted-mean.js';

@@ -1,6 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { createRng } from '@silo/common';
-import { SUM_BLOCK, WeightedMeanAccumulator, applyDelta, forEachWeightedSumBlock } from './weighted-mean.js';
+import {
+  SUM_BLOCK,
+  WeightedMeanAccumulator,
+  addWeightedInto,
+  applyDelta,
+  forEachWeightedSumBlock,
+} from './weighted-mean.js';
 import { SimdSumKernel } from './simd-sum.js';
 
 /** The blocks of {@link forEachWeightedSumBlock} put together in one array. */
@@ -161,6 +167,41 @@ describe('forEachWeightedSumBlock', () => {
     );
     expect(() => weightedSum([new Float32Array(3)], [0], 3)).toThrow(
       expect.objectContaining({ code: 'ERR_BAD_INPUT' }),
+    );
+  });
+});
+
+describe('addWeightedInto', () => {
+  const length = SUM_BLOCK + 1_234 + 3;
+  const random = createRng(21);
+  const vectors = Array.from({ length: 9 }, () =>
+    Float32Array.from({ length }, () => (random() - 0.5) * 10 ** Math.floor(random() * 8 - 4)),
+  );
+  const weights = [3, 1, 700, 12, 5, 0.25, 9, 40, 2];
+
+  it.each([1, 3, 4, 5, 8, 9])(
+    'adds %i vectors onto a running sum bit for bit as a vector-at-a-time loop',
+    (n) => {
+      // A running sum from an earlier call.
+      const start = Float64Array.from({ length }, (_, i) => Math.sin(i) * 1e-3);
+      const expected = Float64Array.from(start);
+      for (let k = 0; k < n; k++) {
+        const v = vectors[k] as Float32Array;
+        for (let i = 0; i < length; i++)
+          expected[i] = (expected[i] as number) + (weights[k] as number) * (v[i] as number);
+      }
+      const target = Float64Array.from(start);
+      addWeightedInto(target, vectors.slice(0, n), weights.slice(0, n));
+      expect(Buffer.from(target.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+    },
+  );
+
+  it('refuses a vector shorter than the sum, or a missing weight', () => {
+    expect(() => addWeightedInto(new Float64Array(4), [new Float32Array(3)], [1])).toThrow(
+      expect.objectContaining({ code: 'ERR_SHAPE_MISMATCH' }),
+    );
+    expect(() => addWeightedInto(new Float64Array(4), [new Float32Array(4)], [])).toThrow(
+      expect.objectContaining({ code: 'ERR_SHAPE_MISMATCH' }),
     );
   });
 });

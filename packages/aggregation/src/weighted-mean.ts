@@ -137,6 +137,52 @@ export function forEachWeightedSumBlock(
   }
 }
 
+/**
+ * `target[i] += Σₖ weights[k] × vectors[k][i]` for every i, the vectors added in the order given,
+ * in float64: bit for bit a vector-at-a-time loop. For a caller that holds a running sum across
+ * calls, such as the coordinator's FedAvg over stored blobs, which reads a few updates at a time.
+ * Whole groups of four go through the SIMD kernel when it is free (the sums copied in and out a
+ * block at a time), the rest through the scalar loop. Values are not checked finite here.
+ *
+ * @throws SiloError `ERR_SHAPE_MISMATCH` for a vector shorter than `target`, or a weight missing.
+ */
+export function addWeightedInto(
+  target: Float64Array,
+  vectors: readonly Float32Array[],
+  weights: readonly number[],
+): void {
+  vectors.forEach((values, k) => {
+    if (values.length < target.length || weights[k] === undefined) {
+      throw new SiloError(
+        'ERR_SHAPE_MISMATCH',
+        `vector ${k} has ${values.length} values and weight ${weights[k]}; the sum has ${target.length}`,
+      );
+    }
+  });
+  const whole = vectors.length - (vectors.length % 4);
+  const kernel = whole > 0 ? SimdSumKernel.take() : undefined;
+  try {
+    for (let start = 0; start < target.length; start += SUM_BLOCK) {
+      const slice = target.subarray(start, Math.min(target.length, start + SUM_BLOCK));
+      if (kernel === undefined) {
+        addScalar(slice, vectors, weights, start);
+        continue;
+      }
+      const sums = kernel.sums.subarray(0, slice.length);
+      sums.set(slice);
+      for (let k = 0; k < whole; k += 4) {
+        const done = kernel.addFour(sums.length, vectors, weights, k, start);
+        if (done < sums.length) addFourScaledRange(sums.subarray(done), vectors, weights, k, start + done);
+      }
+      slice.set(sums);
+      for (let k = whole; k < vectors.length; k++)
+        addScaledRange(slice, vectors[k] as Float32Array, weights[k] as number, start);
+    }
+  } finally {
+    kernel?.release();
+  }
+}
+
 /** The block's sums of every vector, four per pass and the rest one by one, in order. */
 function addScalar(
   sums: Float64Array,

@@ -6,6 +6,7 @@ import {
   type StrategyState,
 } from '@silo/aggregation';
 import type { Figure, Section, SectionContext } from '../section.js';
+import { STORED_MAX_PARAMS, addStoredCase, type StoredRound } from './stored-fedavg.js';
 
 const GIB = 1024 ** 3;
 
@@ -94,6 +95,7 @@ export const aggregationSection: Section = {
       pool.release();
       return Promise.resolve();
     });
+    const stored = new Map<string, Promise<StoredRound>>();
     const baseRss = process.memoryUsage.rss();
     for (const model of sizes.models) {
       // One set of deltas per model size, for the largest n that fits; smaller n use its first n.
@@ -110,6 +112,12 @@ export const aggregationSection: Section = {
             continue;
           }
           addCase(ctx, name, strategy.config(n), projectedS, () => pool.get(model.params, poolWorkers, n));
+        }
+      }
+      // The coordinator's own FedAvg, over the blobs on disk, while this size's deltas are pooled.
+      if (model.params <= STORED_MAX_PARAMS && poolWorkers > 0) {
+        for (const n of sizes.workers.filter((w) => w <= poolWorkers)) {
+          addStoredCase(ctx, model.label, n, () => pool.get(model.params, poolWorkers, poolWorkers), stored);
         }
       }
     }
