@@ -118,15 +118,9 @@ export function forEachWeightedSumBlock(
       const end = Math.min(length, start + SUM_BLOCK);
       const sums = end - start === scratch.length ? scratch : scratch.subarray(0, end - start);
       sums.fill(0);
+      // The sums start at +0 here, so a short last group may be padded (see SimdSumKernel.addFour).
       if (kernel === undefined) addScalar(sums, vectors, weights, start);
-      else {
-        for (let k = 0; k < vectors.length; k += 4) {
-          // The kernel does a multiple of four elements, the scalar loop the last few.
-          const done = kernel.addFour(sums.length, vectors, weights, k, start);
-          if (done < sums.length)
-            addScalar(sums.subarray(done), vectors.slice(k, k + 4), weights.slice(k, k + 4), start + done);
-        }
-      }
+      else addWithKernel(kernel, sums, vectors, weights, start, true);
       if (!allFinite(sums)) {
         vectors.forEach((values, i) => assertFinite(values, what(i)));
       }
@@ -159,8 +153,7 @@ export function addWeightedInto(
       );
     }
   });
-  const whole = vectors.length - (vectors.length % 4);
-  const kernel = whole > 0 ? SimdSumKernel.take() : undefined;
+  const kernel = vectors.length >= 4 ? SimdSumKernel.take() : undefined;
   try {
     for (let start = 0; start < target.length; start += SUM_BLOCK) {
       const slice = target.subarray(start, Math.min(target.length, start + SUM_BLOCK));
@@ -168,19 +161,40 @@ export function addWeightedInto(
         addScalar(slice, vectors, weights, start);
         continue;
       }
+      // The caller's sums may hold −0, so no group is padded.
       const sums = kernel.sums.subarray(0, slice.length);
       sums.set(slice);
-      for (let k = 0; k < whole; k += 4) {
-        const done = kernel.addFour(sums.length, vectors, weights, k, start);
-        if (done < sums.length) addFourScaledRange(sums.subarray(done), vectors, weights, k, start + done);
-      }
+      addWithKernel(kernel, sums, vectors, weights, start, false);
       slice.set(sums);
-      for (let k = whole; k < vectors.length; k++)
-        addScaledRange(slice, vectors[k] as Float32Array, weights[k] as number, start);
     }
   } finally {
     kernel?.release();
   }
+}
+
+/**
+ * `sums` (a view of the kernel's own sums) plus every vector's slice from `start`, in order:
+ * groups of four through the kernel, which does a multiple of four elements, the last few
+ * elements and the vectors after the last whole group through the scalar loop. With
+ * `padShortGroup` a last group of one to three vectors goes through the kernel too, padded with
+ * zero weights: exact only while no sum is −0.
+ */
+function addWithKernel(
+  kernel: SimdSumKernel,
+  sums: Float64Array,
+  vectors: readonly Float32Array[],
+  weights: readonly number[],
+  start: number,
+  padShortGroup: boolean,
+): void {
+  let k = 0;
+  for (; k < vectors.length && (padShortGroup || k + 4 <= vectors.length); k += 4) {
+    const done = kernel.addFour(sums.length, vectors, weights, k, start);
+    if (done < sums.length)
+      addScalar(sums.subarray(done), vectors.slice(k, k + 4), weights.slice(k, k + 4), start + done);
+  }
+  for (; k < vectors.length; k++)
+    addScaledRange(sums, vectors[k] as Float32Array, weights[k] as number, start);
 }
 
 /** The block's sums of every vector, four per pass and the rest one by one, in order. */

@@ -3,7 +3,7 @@ import { SiloError } from '@silo/common';
 const BYTES_PER_FLOAT = 4;
 
 /** True on little-endian hosts (all mainstream ones), where typed arrays already hold canonical bytes. */
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * The canonical wire and digest form of weights: IEEE-754 float32, little-endian, no header.

@@ -1,10 +1,7 @@
 import { getFloat16, setFloat16 } from '@petamoriken/float16';
 import { SiloError } from '@silo/common';
-import { toCanonicalBytes } from './canonical.js';
+import { HOST_IS_LITTLE_ENDIAN, toCanonicalBytes } from './canonical.js';
 import { layoutSize, type Layout } from './layout.js';
-
-/** Whether float32 bytes in little-endian order are this host's own layout. */
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * How an update's values travel and are stored; the digest and signature cover the encoded bytes.
