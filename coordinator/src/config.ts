@@ -79,6 +79,16 @@ export const coordinatorConfigSchema = z
       .int()
       .min(0)
       .default(16 * 1024 * 1024),
+    /**
+     * Bytes of model and update chunks, sent and received, between two collections of V8's young
+     * generation (see `MemoryCollector`): dead chunk buffers stay within a few MiB instead of
+     * growing by tens of MiB between V8's own collections. 0 leaves collection to V8.
+     */
+    youngCollectionBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(16 * 1024 * 1024),
     /** Largest update accepted, in bytes. */
     maxUpdateBytes: z
       .number()

@@ -20,12 +20,13 @@ import { addTokenRoutes } from './token-api.js';
 import { runEndedEntry, runEntry } from './ledger-entries.js';
 import { LedgerLease, LedgerWriter } from './ledger-writer.js';
 import { checkRedisDurability } from './redis-check.js';
-import { runConfigSchema, type CoordinatorConfig } from './config.js';
+import { runConfigSchema, type CoordinatorConfig, type RunConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { CoordinatorMetrics } from './metrics.js';
 import { modelCard, modelCardMarkdown } from './model-card.js';
 import { Enrollment } from './enrollment.js';
-import { TfjsEvaluator, initialModel } from './evaluator.js';
+import { TfjsEvaluator, initialModel, type InitialModel } from './evaluator.js';
+import { MemoryCollector } from './memory-collector.js';
 import { summarizeEvaluation, type FederatedEvaluation } from './evaluations.js';
 import { FederationService } from './federation-service.js';
 import { HttpApi } from './http-api.js';
@@ -86,6 +87,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   readonly #scheduler: RoundScheduler;
   readonly #service: FederationService;
   readonly #blobs: DiskBlobStore;
+  readonly #collector: MemoryCollector;
   readonly #dispatcher: Dispatcher;
   readonly #evaluator = new TfjsEvaluator();
   readonly #grpcServer = new grpc.Server({
@@ -148,6 +150,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       logger,
     });
     this.#engine.bind(this.#scheduler);
+    this.#collector = new MemoryCollector(config.youngCollectionBytes);
     this.#service = new FederationService({
       config,
       state: this.state,
@@ -159,6 +162,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       key: key.signing,
       ledgerChanged,
       secagg,
+      collector: this.#collector,
     });
     this.metrics = new CoordinatorMetrics(
       async () => (await this.state.onlineWorkers(config.pingIntervalMs * 3)).length,
@@ -331,9 +335,10 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
 
   /** Validates a run configuration, stores the initial model and queues round 1. */
   async createRun(raw: unknown): Promise<RunRecord> {
-    const model = await initialModel(validateConfig(runConfigSchema, raw, 'run config'));
-    const config = model.config;
-    const checkpoint = await this.#blobs.put(toCanonicalBytes(model.weights));
+    const model = await this.#storeInitialModel(validateConfig(runConfigSchema, raw, 'run config'));
+    // Building the model left several of its sizes of arrays behind, for a full collection.
+    this.#collector.collectAll();
+    const { config, checkpoint } = model;
     const now = Date.now();
     const run: RunRecord = {
       id: `r${now.toString(36)}${randomBytes(4).toString('hex')}`,
@@ -351,6 +356,14 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     await this.#scheduler.schedule('open', { runId: run.id, round: 1 });
     this.logger.info({ runId: run.id, name: config.name, rounds: config.rounds }, 'run created');
     return run;
+  }
+
+  /** Builds a run's initial model and stores its weights; returns all but the weights. */
+  async #storeInitialModel(
+    config: RunConfig,
+  ): Promise<Omit<InitialModel, 'weights'> & { checkpoint: string }> {
+    const { weights, ...model } = await initialModel(config);
+    return { ...model, checkpoint: await this.#blobs.put(toCanonicalBytes(weights)) };
   }
 
   /** The run's rounds, each with the federated evaluation of its checkpoint so far, if any. */
