@@ -173,6 +173,50 @@ describe('FedAvg', () => {
     );
   });
 
+  it('rounds each value as Math.fround does on the SIMD path: ties, subnormals, float32 extremes', () => {
+    // Values whose float64 result sits on or next to a float32 rounding boundary.
+    const edges = [
+      1 + 2 ** -24, // a tie: rounds to even (1)
+      1 + 3 * 2 ** -24, // a tie: rounds to even (1 + 2^-22)
+      1 + 2 ** -24 + 2 ** -50, // just past a tie: rounds up
+      2 ** -149, // the smallest subnormal
+      2 ** -150, // half of it: a tie, rounds to 0
+      3 * 2 ** -151, // rounds up to the smallest subnormal
+      -(2 ** -126) * 0.75, // a negative subnormal
+      3.4028234663852886e38, // float32's largest
+      -0,
+      0.1,
+      1 / 3,
+      -123456.789,
+    ];
+    const length = 4 * 40 + 3; // whole groups of four for the kernel and a scalar tail
+    const base = Float32Array.from({ length }, (_, i) => (i % 3 === 0 ? 0 : (i % 7) - 3));
+    // Two updates of weights 3 and 7: the mean is (3·a + 7·b) / 10, divided as the auditor divides.
+    const a = Float32Array.from({ length }, (_, i) => (edges[i % edges.length] as number) * (i % 2 ? 1 : -1));
+    const b = Float32Array.from({ length }, (_, i) => (edges[(i * 5) % edges.length] as number) / 2);
+    const updates = [
+      { keyId: 'a', numExamples: 3, delta: a },
+      { keyId: 'b', numExamples: 7, delta: b },
+    ];
+    const expected = base.map((x, i) => Math.fround(x + (3 * (a[i] as number) + 7 * (b[i] as number)) / 10));
+    const got = fedavg.aggregate(base, updates).weights;
+    expect(Buffer.from(got.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+  });
+
+  it.each([5, 4 * 8 + 2, 4 * 10 + 1])('names the first value that overflows float32, at index %i', (at) => {
+    const length = 4 * 10 + 3;
+    const base = new Float32Array(length).fill(1);
+    base[at] = 3e38;
+    const delta = new Float32Array(length);
+    delta[at] = 1e38;
+    expect(() => fedavg.aggregate(base, [{ keyId: 'k1', numExamples: 1, delta }])).toThrow(
+      expect.objectContaining({
+        code: 'ERR_BAD_INPUT',
+        message: `the aggregate is Infinity at value ${at}: it overflows float32`,
+      }),
+    );
+  });
+
   it('does not modify its inputs', () => {
     const base = Float32Array.from([1, 2]);
     const delta = Float32Array.from([1, 1]);

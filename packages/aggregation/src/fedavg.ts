@@ -3,6 +3,7 @@ import { assertFinite } from '@silo/tensors';
 import { refuseState, type StrategyState } from './state.js';
 import type { AggregateResult, ClientUpdate, Strategy } from './strategy.js';
 import { AT_LEAST_ONE, checkUpdate, sortedByKeyId } from './updates.js';
+import type { SimdSumKernel } from './simd-sum.js';
 import { forEachWeightedSumBlock } from './weighted-mean.js';
 
 /**
@@ -50,8 +51,15 @@ export function averagedWeights(
   const { totalExamples } = round;
   const weights = new Float32Array(base.length);
   let probe = 0;
-  round.sumBlocks((sums, start) => {
-    probe += addMeanBlock(weights, base, sums, start, totalExamples);
+  round.sumBlocks((sums, start, kernel) => {
+    if (kernel === undefined) {
+      probe += addMeanBlock(weights, base, sums, start, totalExamples);
+      return;
+    }
+    const mean = kernel.mean(sums.length, weights, base, start, totalExamples);
+    probe += mean.probe;
+    if (mean.done < sums.length)
+      probe += addMeanBlock(weights, base, sums.subarray(mean.done), start + mean.done, totalExamples);
   });
   // The base is checked here rather than up front, so the common case reads it once.
   if (probe !== 0) {
@@ -121,7 +129,7 @@ interface WeightedRound {
   readonly totalExamples: number;
   readonly numUpdates: number;
   /** Runs `Σ nᵢ·δᵢ` in float64 in key-id order, a block at a time (see `forEachWeightedSumBlock`). */
-  sumBlocks(onBlock: (sums: Float64Array, start: number) => void): void;
+  sumBlocks(onBlock: (sums: Float64Array, start: number, kernel: SimdSumKernel | undefined) => void): void;
 }
 
 function weightedRound(

@@ -10,6 +10,9 @@ const STAGE_OFFSET = KERNEL_BLOCK * 8;
 interface KernelExports {
   readonly memory: { readonly buffer: ArrayBuffer };
   readonly addFour: (n: number, a: number, b: number, c: number, d: number) => void;
+  readonly addTwo: (n: number, a: number, b: number) => void;
+  readonly addOne: (n: number, a: number) => void;
+  readonly addMean: (n: number, total: number) => number;
 }
 
 /** The part of the WebAssembly JavaScript API used here (the project's TypeScript libs have no DOM). */
@@ -38,7 +41,7 @@ export class SimdSumKernel {
   /** The kernel's sums, {@link KERNEL_BLOCK} float64 at the start of its memory. */
   readonly sums: Float64Array;
   readonly #stages: readonly Float32Array[];
-  readonly #addFour: KernelExports['addFour'];
+  readonly #exports: KernelExports;
   #taken = false;
 
   private constructor(exports: KernelExports) {
@@ -47,7 +50,7 @@ export class SimdSumKernel {
     this.#stages = [0, 1, 2, 3].map(
       (q) => new Float32Array(buffer, STAGE_OFFSET + q * KERNEL_BLOCK * 4, KERNEL_BLOCK),
     );
-    this.#addFour = exports.addFour;
+    this.#exports = exports;
   }
 
   /**
@@ -76,34 +79,61 @@ export class SimdSumKernel {
   }
 
   /**
-   * `sums[j] += a·x[start + j] + b·y[…] + c·z[…] + d·u[…]` (added in that order) for the first
-   * `count − count mod 4` elements of the kernel's sums, where x…u are `vectors[k…k + 3]` and
-   * a…d their weights. Returns how many elements it did; the caller adds the rest.
+   * `sums[j] += a·x[start + j] + b·y[…] + …` (added in that order) over the first
+   * `count − count mod 4` elements of the kernel's sums, for the one to four vectors
+   * `vectors[k…k + group − 1]` with their weights. Returns how many elements it did; the caller
+   * adds the rest.
    *
-   * Fewer than four vectors left (k + 3 past the end) are padded with zeros of weight 0, which
-   * change nothing bit for bit: each missing term is +0, and `s + (+0)` is `s` for every sum but
-   * −0, which a sum never is (it starts at +0, and a round-to-nearest addition gives −0 only from
-   * two −0 operands).
-   *
-   * @throws SiloError `ERR_INTERNAL` for a count past the kernel's block.
+   * @throws SiloError `ERR_INTERNAL` for a count past the kernel's block or a group not of 1, 2 or 4.
    */
-  addFour(
+  add(
     count: number,
     vectors: readonly Float32Array[],
     weights: readonly number[],
     k: number,
+    group: 1 | 2 | 4,
     start: number,
   ): number {
+    const done = this.#whole(count);
+    for (let q = 0; q < group; q++) {
+      const vector = vectors[k + q];
+      if (vector === undefined) throw new SiloError('ERR_INTERNAL', `no vector ${k + q} for the kernel`);
+      (this.#stages[q] as Float32Array).set(vector.subarray(start, start + done));
+    }
+    const w = (q: number): number => weights[k + q] as number;
+    if (group === 4) this.#exports.addFour(done, w(0), w(1), w(2), w(3));
+    else if (group === 2) this.#exports.addTwo(done, w(0), w(1));
+    else this.#exports.addOne(done, w(0));
+    return done;
+  }
+
+  /**
+   * `out[start + j] = float32(base[start + j] + sums[j] / total)` over the first
+   * `count − count mod 4` elements of the kernel's sums: bit for bit the scalar
+   * `Math.fround(base + sum / total)`. Returns how many elements it did, and a probe that is 0
+   * when every value written is finite and NaN otherwise.
+   *
+   * @throws SiloError `ERR_INTERNAL` for a count past the kernel's block.
+   */
+  mean(
+    count: number,
+    out: Float32Array,
+    base: Float32Array,
+    start: number,
+    total: number,
+  ): { done: number; probe: number } {
+    const done = this.#whole(count);
+    const [input, output] = this.#stages as [Float32Array, Float32Array];
+    input.set(base.subarray(start, start + done));
+    const probe = this.#exports.addMean(done, total);
+    out.set(output.subarray(0, done), start);
+    return { done, probe };
+  }
+
+  /** The multiple of four the kernel does of `count` elements. */
+  #whole(count: number): number {
     if (count > KERNEL_BLOCK)
       throw new SiloError('ERR_INTERNAL', `a block of ${count} is past the kernel's ${KERNEL_BLOCK}`);
-    const done = count - (count % 4);
-    for (let q = 0; q < 4; q++) {
-      const stage = this.#stages[q] as Float32Array;
-      const vector = vectors[k + q];
-      if (vector === undefined) stage.fill(0, 0, done);
-      else stage.set(vector.subarray(start, start + done));
-    }
-    this.#addFour(done, weights[k] ?? 0, weights[k + 1] ?? 0, weights[k + 2] ?? 0, weights[k + 3] ?? 0);
-    return done;
+    return count - (count % 4);
   }
 }

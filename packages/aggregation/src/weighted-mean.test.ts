@@ -100,7 +100,7 @@ describe('forEachWeightedSumBlock', () => {
   });
 
   it.each([1, 2, 3, 5, 6])(
-    'pads a short group of %i vectors without changing a bit, signed zeros included',
+    'adds a last group of %i vectors (pairs and singles past the fours) bit for bit, signed zeros included',
     (n) => {
       // -0, and products that underflow to -0 with a tiny weight, next to ordinary values.
       const size = 4 * 9 + 3;

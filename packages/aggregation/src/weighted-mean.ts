@@ -87,8 +87,9 @@ export const SUM_BLOCK = KERNEL_BLOCK;
  * exactly when some value behind it is, so the common case costs no separate pass over the
  * vectors, and the failing case rescans to name the first offending vector.
  *
- * @param onBlock - receives the sums of elements `start` to `start + sums.length - 1`; `sums` is
- *   valid only during the call.
+ * @param onBlock - receives the sums of elements `start` to `start + sums.length - 1`, valid only
+ *   during the call, and the SIMD kernel whose memory holds them (its `mean` finishes a FedAvg
+ *   block there), or `undefined` where the scalar loop summed them.
  * @param what - names vector i in messages.
  * @throws SiloError `ERR_SHAPE_MISMATCH` for a vector of another length; `ERR_BAD_INPUT` for a
  *   weight that is not positive and finite or a vector holding NaN or Infinity.
@@ -97,7 +98,7 @@ export function forEachWeightedSumBlock(
   vectors: readonly Float32Array[],
   weights: readonly number[],
   length: number,
-  onBlock: (sums: Float64Array, start: number) => void,
+  onBlock: (sums: Float64Array, start: number, kernel: SimdSumKernel | undefined) => void,
   what: (i: number) => string = (i) => `vector ${i}`,
 ): void {
   vectors.forEach((values, i) => {
@@ -118,13 +119,12 @@ export function forEachWeightedSumBlock(
       const end = Math.min(length, start + SUM_BLOCK);
       const sums = end - start === scratch.length ? scratch : scratch.subarray(0, end - start);
       sums.fill(0);
-      // The sums start at +0 here, so a short last group may be padded (see SimdSumKernel.addFour).
       if (kernel === undefined) addScalar(sums, vectors, weights, start);
-      else addWithKernel(kernel, sums, vectors, weights, start, true);
+      else addWithKernel(kernel, sums, vectors, weights, start);
       if (!allFinite(sums)) {
         vectors.forEach((values, i) => assertFinite(values, what(i)));
       }
-      onBlock(sums, start);
+      onBlock(sums, start, kernel);
     }
   } finally {
     kernel?.release();
@@ -161,10 +161,9 @@ export function addWeightedInto(
         addScalar(slice, vectors, weights, start);
         continue;
       }
-      // The caller's sums may hold −0, so no group is padded.
       const sums = kernel.sums.subarray(0, slice.length);
       sums.set(slice);
-      addWithKernel(kernel, sums, vectors, weights, start, false);
+      addWithKernel(kernel, sums, vectors, weights, start);
       slice.set(sums);
     }
   } finally {
@@ -174,10 +173,8 @@ export function addWeightedInto(
 
 /**
  * `sums` (a view of the kernel's own sums) plus every vector's slice from `start`, in order:
- * groups of four through the kernel, which does a multiple of four elements, the last few
- * elements and the vectors after the last whole group through the scalar loop. With
- * `padShortGroup` a last group of one to three vectors goes through the kernel too, padded with
- * zero weights: exact only while no sum is −0.
+ * groups of four through the kernel, then a pair and a single vector for the last one to three,
+ * each group's last few elements (past a multiple of four) through the scalar loop.
  */
 function addWithKernel(
   kernel: SimdSumKernel,
@@ -185,16 +182,15 @@ function addWithKernel(
   vectors: readonly Float32Array[],
   weights: readonly number[],
   start: number,
-  padShortGroup: boolean,
 ): void {
-  let k = 0;
-  for (; k < vectors.length && (padShortGroup || k + 4 <= vectors.length); k += 4) {
-    const done = kernel.addFour(sums.length, vectors, weights, k, start);
+  for (let k = 0; k < vectors.length;) {
+    const left = vectors.length - k;
+    const group = left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    const done = kernel.add(sums.length, vectors, weights, k, group, start);
     if (done < sums.length)
-      addScalar(sums.subarray(done), vectors.slice(k, k + 4), weights.slice(k, k + 4), start + done);
+      addScalar(sums.subarray(done), vectors.slice(k, k + group), weights.slice(k, k + group), start + done);
+    k += group;
   }
-  for (; k < vectors.length; k++)
-    addScaledRange(sums, vectors[k] as Float32Array, weights[k] as number, start);
 }
 
 /** The block's sums of every vector, four per pass and the rest one by one, in order. */
