@@ -26,7 +26,7 @@ import { CoordinatorMetrics } from './metrics.js';
 import { modelCard, modelCardMarkdown } from './model-card.js';
 import { Enrollment } from './enrollment.js';
 import { TfjsEvaluator, initialModel, type InitialModel } from './evaluator.js';
-import { MemoryCollector } from './memory-collector.js';
+import { fullCollection } from './full-collection.js';
 import { summarizeEvaluation, type FederatedEvaluation } from './evaluations.js';
 import { FederationService } from './federation-service.js';
 import { HttpApi } from './http-api.js';
@@ -87,7 +87,6 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   readonly #scheduler: RoundScheduler;
   readonly #service: FederationService;
   readonly #blobs: DiskBlobStore;
-  readonly #collector: MemoryCollector;
   readonly #dispatcher: Dispatcher;
   readonly #evaluator = new TfjsEvaluator();
   readonly #grpcServer = new grpc.Server({
@@ -150,7 +149,6 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       logger,
     });
     this.#engine.bind(this.#scheduler);
-    this.#collector = new MemoryCollector(config.youngCollectionBytes);
     this.#service = new FederationService({
       config,
       state: this.state,
@@ -162,7 +160,6 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       key: key.signing,
       ledgerChanged,
       secagg,
-      collector: this.#collector,
     });
     this.metrics = new CoordinatorMetrics(
       async () => (await this.state.onlineWorkers(config.pingIntervalMs * 3)).length,
@@ -336,8 +333,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   /** Validates a run configuration, stores the initial model and queues round 1. */
   async createRun(raw: unknown): Promise<RunRecord> {
     const model = await this.#storeInitialModel(validateConfig(runConfigSchema, raw, 'run config'));
-    // Building the model left several of its sizes of arrays behind, for a full collection.
-    this.#collector.collectAll();
+    // Building the model left several of its sizes of arrays behind (see full-collection.ts).
+    if (this.config.collectAfterModelBuild) fullCollection()?.();
     const { config, checkpoint } = model;
     const now = Date.now();
     const run: RunRecord = {

@@ -27,7 +27,6 @@ import type { InstructionNotice } from './dispatcher.js';
 import type { Enrollment } from './enrollment.js';
 import { ModelCache } from './model-cache.js';
 import { UpdateIntake } from './update-intake.js';
-import type { MemoryCollector } from './memory-collector.js';
 import { trainInstruction } from './instructions.js';
 import { acceptEvaluation, evaluateInstruction } from './evaluations.js';
 import { declinedEntry } from './ledger-entries.js';
@@ -55,8 +54,6 @@ export interface FederationServiceOptions {
   key: SigningKey;
   /** The coordinator's half of secure aggregation. */
   secagg: SecureAggregation;
-  /** Told of every chunk sent or received; collects its garbage. */
-  collector: MemoryCollector;
 }
 
 /** Events about updates, for tests and metrics. */
@@ -393,7 +390,6 @@ export class FederationService {
         const chunk = bytes.subarray(sent, Math.min(sent + size, totalBytes));
         await writer.write({ data: chunk });
         this.#events?.bytes?.('out', chunk.byteLength);
-        this.#o.collector.noteChunk(chunk.byteLength);
       }
       await writer.flush();
     } else {
@@ -432,7 +428,6 @@ export class FederationService {
         await reader.nextBytes(chunk);
         await writer.write({ data: chunk });
         this.#events?.bytes?.('out', chunk.byteLength);
-        this.#o.collector.noteChunk(chunk.byteLength);
       }
       // A blob changed on disk is refused before the stream ends well; the worker checks the
       // digest of what it received too.

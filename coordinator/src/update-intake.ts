@@ -180,7 +180,6 @@ export class UpdateIntake {
         await blob.write(part.value.data);
         received += part.value.data.byteLength;
         this.#events()?.bytes?.('in', part.value.data.byteLength);
-        this.#o.collector.noteChunk(part.value.data.byteLength);
       }
       await blob.commit();
     } catch (err) {
