@@ -9,7 +9,9 @@ describe('fullCollection', () => {
     expect(fullCollection()).toBe(collect);
     const major = new Promise<void>((resolve) => {
       const observer = new PerformanceObserver((list) => {
-        const kinds = list.getEntries().map((entry) => (entry.detail as { kind: number }).kind);
+        const kinds = list
+          .getEntries()
+          .map((entry) => (entry as unknown as { detail: { kind: number } }).detail.kind);
         if (kinds.includes(constants.NODE_PERFORMANCE_GC_MAJOR)) {
           observer.disconnect();
           resolve();

@@ -12,7 +12,7 @@ describe('modelChunkSerializer', () => {
       const data = new Uint8Array(size).map((_, i) => (i * 31 + size) & 0xff);
       const bytes = serialize({ data });
       expect(Buffer.compare(bytes, protobufjsBytes({ data })), `size ${size}`).toBe(0);
-      expect(Buffer.from(pb.ModelChunk.decode(bytes).data).equals(Buffer.from(data))).toBe(true);
+      expect(Buffer.from(pb.ModelChunk.decode(bytes).data ?? []).equals(Buffer.from(data))).toBe(true);
     }
   });
 
