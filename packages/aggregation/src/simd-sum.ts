@@ -23,8 +23,9 @@ interface WasmApi {
 }
 
 /**
- * The WebAssembly SIMD loop of `weighted-sum.wat`: four vectors added to a block of float64
- * sums per pass, two lanes at a time, bit for bit the scalar loop.
+ * The WebAssembly SIMD loops of `weighted-sum.wat`: four, two or one vectors added to a block
+ * of float64 sums per pass, and FedAvg's `base + sum / total` rounded to float32, two lanes at a
+ * time, bit for bit the scalar loops.
  *
  * Why not the scalar loop alone: V8 compiles it to one element per iteration, about 4 GB/s of
  * update bytes here, a third of memory-copy bandwidth; the SIMD loop, with each vector's slice
