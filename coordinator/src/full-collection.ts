@@ -10,8 +10,8 @@ let cached: (() => void) | null | undefined;
  * (`collectAfterModelBuild`): building leaves several model sizes of arrays in the old
  * generation, and V8 may keep them through the whole first round while every worker's download
  * and upload adds its own garbage on top. At N = 100 workers and a 40 MB model, the bench measured
- * the coordinator's peak at 3.1–3.5 model sizes above idle with it and 3.7–5.0 without, and that round about 15% slower
- * with it: V8 then collects the smaller heap fully more often.
+ * the coordinator's peak at 3.1–3.5 model sizes above idle with it and 3.7–5.0 without, and that
+ * round about 15% slower with it: V8 then collects the smaller heap fully more often.
  *
  * `--expose-gc` is set at run time rather than on the command line, so the coordinator's memory
  * does not depend on how it was started; the flag adds `gc` to contexts created after it, so a

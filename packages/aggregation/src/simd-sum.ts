@@ -85,7 +85,7 @@ export class SimdSumKernel {
    * `vectors[k…k + group − 1]` with their weights. Returns how many elements it did; the caller
    * adds the rest.
    *
-   * @throws SiloError `ERR_INTERNAL` for a count past the kernel's block or a group not of 1, 2 or 4.
+   * @throws SiloError `ERR_INTERNAL` for a count past the kernel's block or a vector of the group missing.
    */
   add(
     count: number,

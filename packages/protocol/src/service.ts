@@ -77,30 +77,20 @@ export function modelChunkSerializer(): (message: IModelChunk) => Buffer {
     const { data } = message;
     if (data === null || data === undefined || (message.header !== null && message.header !== undefined))
       return fallback(message);
-    const size = 1 + varintLength(data.byteLength) + data.byteLength;
-    if (scratch.byteLength < size) scratch = Buffer.allocUnsafe(size);
+    // The tag, at most five bytes of varint length (chunks are under 2^35 bytes), the bytes.
+    if (scratch.byteLength < 6 + data.byteLength) scratch = Buffer.allocUnsafe(6 + data.byteLength);
     scratch[0] = DATA_FIELD_TAG;
     let at = 1;
-    for (let rest = data.byteLength; ; rest = Math.floor(rest / 128)) {
-      if (rest < 128) {
-        scratch[at++] = rest;
-        break;
-      }
-      scratch[at++] = (rest % 128) | 0x80;
-    }
+    let rest = data.byteLength;
+    for (; rest >= 128; rest = Math.floor(rest / 128)) scratch[at++] = (rest % 128) | 0x80;
+    scratch[at++] = rest;
     scratch.set(data, at);
-    return scratch.subarray(0, size);
+    return scratch.subarray(0, at + data.byteLength);
   };
 }
 
 /** Tag of a ModelChunk's `data`: field 2, length-delimited. */
 const DATA_FIELD_TAG = (2 << 3) | 2;
-
-function varintLength(value: number): number {
-  let bytes = 1;
-  for (let rest = value; rest >= 128; rest = Math.floor(rest / 128)) bytes++;
-  return bytes;
-}
 
 function deserializerOf<I, M>(type: MessageClass<I, M>): (bytes: Buffer) => M {
   return (bytes) => type.decode(bytes);
